@@ -1,0 +1,66 @@
+/* memmap.h - the guest platform: every guest address, port and IRQ number
+ * vmscope's virtual PC uses, in one place (like xv6's memlayout.h).
+ *
+ * These are the IBM PC's real assignments, so the same scenario image runs
+ * under vmscope and under qemu-system-x86_64 and both agree.
+ */
+#ifndef VMS_MEMMAP_H
+#define VMS_MEMMAP_H
+
+/* ---- guest-physical memory ---- */
+#define MM_RAM_BASE        0x00000000u
+#define MM_IVT_BASE        0x00000000u /* real-mode interrupt vector table */
+#define MM_BDA_BASE        0x00000400u /* BIOS data area */
+#define MM_BOOT_LOAD       0x00007C00u /* boot sector load address */
+#define MM_BOOT_SIG_OFF    510u        /* 0x55 0xAA at bytes 510..511 */
+#define MM_LOW_RAM_END     0x0009FC00u /* conventional memory ends (EBDA after) */
+#define MM_EBDA_BASE       0x0009FC00u
+#define MM_VGA_TEXT        0x000B8000u /* 80x25 colour text buffer */
+#define MM_BIOS_BASE       0x000E0000u /* BIOS area up to 1 MiB */
+#define MM_BIOS_END        0x00100000u
+#define MM_HIGH_RAM        0x00100000u /* extended memory starts at 1 MiB */
+#define MM_IOAPIC_BASE     0xFEC00000u
+#define MM_LAPIC_BASE      0xFEE00000u
+
+/* Scratch area the loaders use for boot information (multiboot info, memory
+ * map, command line) and the ELF64 start-up page tables: below the EBDA,
+ * above everything a boot sector may use. */
+#define MM_BOOTINFO_BASE   0x00090000u
+#define MM_BOOTINFO_SIZE   0x0000F000u
+
+/* Default guest RAM when --mem is not given. */
+#define MM_DEFAULT_RAM     (64u << 20)
+
+/* ---- I/O ports ---- */
+#define PORT_PIC1          0x20u  /* master 8259: command 0x20, data 0x21 */
+#define PORT_PIC2          0xA0u  /* slave 8259: command 0xA0, data 0xA1 */
+#define PORT_PIT           0x40u  /* 8254: counters 0x40-0x42, control 0x43 */
+#define PORT_PIT_LEN       4u
+#define PORT_I8042_DATA    0x60u
+#define PORT_SYSCTRL_B     0x61u  /* PC speaker / PIT gate 2 (NMI status) */
+#define PORT_I8042_CMD     0x64u
+#define PORT_RTC           0x70u  /* index 0x70, data 0x71 */
+#define PORT_DEBUG_EXIT    0xF4u  /* QEMU isa-debug-exit: write v -> exit (v<<1)|1 */
+#define PORT_DEBUG_EXIT_LEN 4u
+#define PORT_ATA0          0x1F0u /* primary ATA command block 0x1F0-0x1F7 */
+#define PORT_ATA0_CTL      0x3F6u /* primary ATA device control */
+#define PORT_CRTC          0x3D4u /* VGA CRTC index 0x3D4, data 0x3D5 */
+#define PORT_COM1          0x3F8u /* 16550A UART, 8 registers */
+#define PORT_COM1_LEN      8u
+#define PORT_ELCR          0x4D0u /* 8259 edge/level control (0x4D0, 0x4D1) */
+
+/* ---- ISA IRQ lines (8259 inputs) ---- */
+#define IRQ_PIT            0
+#define IRQ_KBD            1
+#define IRQ_CASCADE        2
+#define IRQ_COM1           4
+#define IRQ_RTC            8
+#define IRQ_ATA0           14
+
+/* ---- clocks ---- */
+#define PIT_HZ             1193182u   /* 8254 input clock */
+/* Virtual time on the emulated engine: one retired instruction is one
+ * nanosecond of guest time (a 1 GHz virtual CPU).  Documented in docs/. */
+#define VCLOCK_NS_PER_INSN 1u
+
+#endif

@@ -1,0 +1,102 @@
+/* vcpu.h - one virtual CPU and the engine interface behind it.
+ *
+ * An engine (Unicorn, KVM) is chosen once, when the vCPU is created, by
+ * the ops table it is given; nothing else in vmscope asks which engine it
+ * is.  Engines translate whatever stopped the guest into one struct
+ * vcpu_exit.  Port I/O and MMIO are synchronous: the engine fills an exit
+ * and calls vcpu->io(vcpu, &exit) (the run loop's single handler) and, for
+ * reads, hands exit.value to the guest.  Everything else ends run().
+ */
+#ifndef VMS_VCPU_H
+#define VMS_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "event.h"
+#include "x86.h"
+
+struct vm;
+struct vcpu;
+
+enum vcpu_exit_kind {
+    VEXIT_NONE,
+    VEXIT_BUDGET,    /* the instruction budget is spent */
+    VEXIT_KICK,      /* vcpu_kick() asked the guest to stop (IRQ raised, UI) */
+    VEXIT_PIO,       /* port I/O (synchronous, through vcpu->io) */
+    VEXIT_MMIO,      /* MMIO (synchronous, through vcpu->io) */
+    VEXIT_HLT,       /* HLT executed; RIP is after it */
+    VEXIT_STEP,      /* single step completed */
+    VEXIT_BREAK,     /* breakpoint at RIP (not executed yet) */
+    VEXIT_SHUTDOWN,  /* triple fault: the VM must shut down */
+    VEXIT_ERROR,     /* engine failure; text says what */
+};
+
+struct vcpu_exit {
+    enum vcpu_exit_kind kind;
+    uint64_t executed;   /* instructions retired by this run() */
+    uint64_t rip;        /* RIP of the instruction that exited */
+    /* PIO / MMIO */
+    uint64_t addr;       /* port or guest-physical address */
+    uint64_t value;      /* written value, or the value read (set by io) */
+    uint8_t size;        /* 1, 2, 4, 8 */
+    bool write;
+    char text[96];       /* SHUTDOWN / ERROR: the reason, one line */
+};
+
+/* Why an interrupt is being delivered (for the event stream). */
+enum vcpu_irq_source { IRQSRC_PIC, IRQSRC_APIC, IRQSRC_NMI };
+
+struct vcpu_ops {
+    const char *name;                 /* "unicorn", "kvm" */
+    /* Create the engine state for @v (memory comes from v->vm). */
+    int (*create)(struct vcpu *v);
+    /* Release everything create() made; safe on a half-created vCPU. */
+    void (*destroy)(struct vcpu *v);
+    /* Run until an exit or until @budget instructions are spent; fill @ex
+     * (ex->executed always set).  Returns 0, or -VMS_ERR_x on engine
+     * failure (ex->kind = VEXIT_ERROR with text). */
+    int (*run)(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex);
+    /* Read / write the complete architectural state. */
+    int (*get_state)(struct vcpu *v, struct cpu_state *s);
+    int (*set_state)(struct vcpu *v, const struct cpu_state *s);
+    /* True when the guest accepts a maskable interrupt now (IF=1 and no
+     * STI/MOV SS interrupt shadow). */
+    bool (*can_inject)(struct vcpu *v);
+    /* Deliver external interrupt @vector at this instruction boundary. */
+    int (*inject)(struct vcpu *v, uint8_t vector);
+    /* Enable or disable single-stepping: run() then ends with VEXIT_STEP
+     * after each instruction. */
+    int (*set_step)(struct vcpu *v, bool on);
+    /* The host wrote guest RAM [gpa, gpa+len): forget stale translations. */
+    void (*mem_written)(struct vcpu *v, uint64_t gpa, uint64_t len);
+};
+
+struct vcpu {
+    struct vm *vm;
+    const struct vcpu_ops *ops;
+    void *engine;             /* engine-private state, owned by ops */
+    unsigned index;           /* within the VM */
+    /* Synchronous I/O handler: the run loop's exit switch. */
+    void (*io)(struct vcpu *v, struct vcpu_exit *ex);
+    /* Report something the engine did by itself (EV_EXCEPTION, EV_SOFTINT,
+     * EV_SYSCALL): the VM fills vm/vcpu/vtime/seq and emits it. */
+    void (*note)(struct vcpu *v, struct event *e);
+    /* Set from any thread (signal-safe): stop at the next block boundary
+     * with VEXIT_KICK.  Engines poll it. */
+    volatile int kick;
+    /* Scheduler state */
+    bool halted;              /* in HLT, waiting for an interrupt */
+    bool runnable;
+    uint64_t insns;           /* instructions retired, total */
+    uint64_t exits;           /* exits handled, total */
+};
+
+static inline void vcpu_kick(struct vcpu *v) { v->kick = 1; }
+
+/* The engines vmscope has.  kvm_vcpu_ops may be absent (NULL engine
+ * table) on hosts without KVM support compiled in. */
+extern const struct vcpu_ops uc_vcpu_ops;
+
+#endif
