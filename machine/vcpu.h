@@ -88,7 +88,8 @@ struct vcpu {
     volatile int kick;
     /* Scheduler state */
     bool halted;              /* in HLT, waiting for an interrupt */
-    bool runnable;
+    bool runnable;            /* started (APs wait for INIT/SIPI) */
+    bool scheduled;           /* on a pCPU in the current round */
     uint64_t insns;           /* instructions retired, total */
     uint64_t exits;           /* exits handled, total */
 };

@@ -1,7 +1,10 @@
 /* vm.h - one virtual machine: RAM, buses, devices, vCPUs, virtual time.
  *
- * A VM owns its RAM, its two buses and its devices, and its vCPUs.  The
- * hypervisor (hv.h) owns the VMs and schedules their vCPUs.
+ * A VM owns its RAM, its two buses, its platform devices (platform.h) and
+ * its vCPUs.  The hypervisor (hv.h) owns the VMs and schedules their
+ * vCPUs.  vm_handle_exit() is the run loop's one switch over exit kinds:
+ * engines call it synchronously for port I/O and MMIO (through vcpu->io),
+ * the scheduler calls it for everything that ends a run.
  */
 #ifndef VMS_VM_H
 #define VMS_VM_H
@@ -19,12 +22,38 @@
 
 #define VM_MAX_VCPUS 16
 
+/* Process exit statuses of `vmscope run` (docs/RUN.md).  A debug-exit
+ * status is always odd ((v << 1) | 1); vmscope's own are even. */
+#define VMS_STATUS_HALT          0   /* clean halt: HLT with interrupts off */
+#define VMS_STATUS_BADIMAGE      2   /* bad image or bad command line */
+#define VMS_STATUS_TRIPLE_FAULT  4
+#define VMS_STATUS_TIMEOUT       6   /* --timeout seconds of host time passed */
+#define VMS_STATUS_INSN_LIMIT    8   /* --max-insns reached */
+#define VMS_STATUS_ENGINE       10   /* the CPU engine failed */
+#define VMS_STATUS_STUCK        12   /* halted with interrupts on, nothing can wake it */
+
 enum vm_state {
     VM_RUNNING,
     VM_EXITED,      /* debug-exit port written: status in exit_status */
     VM_HALTED,      /* every vCPU halted with interrupts off */
-    VM_SHUTDOWN,    /* triple fault or engine failure */
+    VM_STUCK,       /* halted with interrupts on and nothing can wake it */
+    VM_SHUTDOWN,    /* triple fault */
+    VM_FAILED,      /* engine failure */
     VM_LIMIT,       /* instruction limit reached */
+};
+
+struct platform;
+
+/* How the VM's serial console is connected. */
+typedef void (*vm_console_fn)(void *opaque, unsigned vm, uint8_t byte);
+
+struct vm_config {
+    uint64_t mem_size;              /* bytes of guest RAM */
+    unsigned ncpus;                 /* vCPUs */
+    const struct vcpu_ops *engine;  /* chosen once for all vCPUs */
+    uint64_t insn_limit;            /* 0: none */
+    vm_console_fn console;          /* UART output; NULL: dropped */
+    void *console_opaque;
 };
 
 struct vm {
@@ -36,11 +65,54 @@ struct vm {
     struct evstream *ev;        /* the hypervisor's stream (not owned) */
     struct vcpu *vcpu[VM_MAX_VCPUS];
     unsigned nvcpu;
-    struct vm_devices *dev;     /* the platform's devices (vm_platform.c) */
+    struct platform *plat;      /* devices (owned) */
     enum vm_state state;
-    int exit_status;            /* debug-exit status (v << 1) | 1 */
-    char reason[128];           /* why it stopped, one line */
+    int exit_status;            /* process status this VM asks for */
+    char reason[160];           /* why it stopped, one line */
     uint64_t insn_limit;        /* 0: none */
+    uint64_t insns;             /* retired by all vCPUs */
+    /* last control state seen, for MODE and CR3 events */
+    int last_mode;
+    uint64_t last_cr3;
 };
+
+/* Create VM number @index with @cfg; events go to @ev.  On success *out
+ * owns everything; vm_destroy() releases it. */
+int vm_create(struct vm **out, unsigned index, const struct vm_config *cfg,
+              struct evstream *ev) VMS_MUST_CHECK;
+void vm_destroy(struct vm *vm);
+
+/* Set the boot vCPU's state (from a loader) and tell the engine that the
+ * host wrote guest RAM. */
+int vm_start(struct vm *vm, const struct cpu_state *boot) VMS_MUST_CHECK;
+
+/* The run loop's exit switch (see above).  Returns true when the vCPU may
+ * keep running, false when it must return to the scheduler. */
+bool vm_handle_exit(struct vcpu *v, struct vcpu_exit *ex);
+
+/* Stop the VM with @state and a reason (first stop wins). */
+void vm_stop(struct vm *vm, enum vm_state state, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Nothing can wake the VM's halted vCPUs any more: stop it, as a clean
+ * halt when they halted with interrupts off, else as stuck. */
+void vm_stop_idle(struct vm *vm);
+
+/* Emit @e for vCPU @v (fills vm, vcpu, vtime). */
+void vm_note(struct vcpu *v, struct event *e);
+
+/* Interrupt plumbing for the scheduler: is an interrupt waiting for vCPU
+ * @v, and deliver it now if the guest accepts it. */
+bool vm_irq_pending(struct vcpu *v);
+int vm_try_inject(struct vcpu *v);
+
+/* After a run: report mode switches and CR3 changes seen since the last
+ * look. */
+void vm_check_control(struct vcpu *v);
+
+/* Host input for the serial console. */
+void vm_console_input(struct vm *vm, const uint8_t *buf, size_t n);
+
+const char *vm_state_name(enum vm_state s);
 
 #endif

@@ -1,0 +1,31 @@
+/* scenario.h - finding a scenario (a guest image plus its metadata) by name.
+ *
+ * A scenario directory holds scenario.conf ("key=value" lines: image=,
+ * kind=, title=, expect_exit=, mem=), the image, its .lst and .sym.  A name
+ * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
+ * program, then $(PREFIX)/share/vmscope/scenarios.
+ */
+#ifndef VMS_SCENARIO_H
+#define VMS_SCENARIO_H
+
+#include <limits.h>
+
+#include "machine/err.h"
+
+struct scenario {
+    char name[64];
+    char dir[PATH_MAX];
+    char image[PATH_MAX];     /* full path of the image */
+    char kind[16];            /* boot, multiboot, elf64, flat (informative) */
+    char title[128];
+    char mem[32];             /* suggested --mem, "" if none */
+    int expect_exit;          /* -1 if not given */
+};
+
+/* Resolve @arg: an existing file is an image (no metadata); otherwise a
+ * scenario name.  @argv0 locates the build tree.  -VMS_ERR_NOTFOUND with
+ * a one-line detail when neither exists. */
+int scenario_resolve(const char *arg, const char *argv0, struct scenario *out)
+    VMS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,304 @@
+/* vm.c - a VM's life cycle and the run loop's exit switch. */
+#include "vm.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memmap.h"
+#include "platform.h"
+
+static const char *const state_names[] = {
+    [VM_RUNNING] = "running", [VM_EXITED] = "exited", [VM_HALTED] = "halted",
+    [VM_STUCK] = "stuck", [VM_SHUTDOWN] = "shutdown", [VM_FAILED] = "failed",
+    [VM_LIMIT] = "limit",
+};
+
+const char *vm_state_name(enum vm_state s)
+{
+    return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+void vm_note(struct vcpu *v, struct event *e)
+{
+    e->vm = (uint16_t)v->vm->index;
+    e->vcpu = (uint16_t)v->index;
+    e->vtime = vclock_now(&v->vm->clock);
+    ev_emit(v->vm->ev, e);
+}
+
+void vm_stop(struct vm *vm, enum vm_state state, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (vm->state != VM_RUNNING)
+        return;
+    vm->state = state;
+    vm->exit_status = status;
+    va_start(ap, fmt);
+    vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+    va_end(ap);
+    struct event e = { .kind = state == VM_SHUTDOWN || state == VM_FAILED ? EV_SHUTDOWN : EV_EXIT,
+                       .vm = (uint16_t)vm->index, .vcpu = 0xFFFF,
+                       .vtime = vclock_now(&vm->clock), .value = (uint64_t)status };
+    snprintf(e.text, sizeof(e.text), "%.*s", EV_TEXT_MAX - 1, vm->reason);
+    ev_emit(vm->ev, &e);
+}
+
+static void vcpu_destroy(struct vcpu *v)
+{
+    if (!v)
+        return;
+    if (v->ops)
+        v->ops->destroy(v);
+    free(v);
+}
+
+static void vcpu_io(struct vcpu *v, struct vcpu_exit *ex)
+{
+    vm_handle_exit(v, ex);
+}
+
+static int vcpu_create(struct vm *vm, unsigned index, const struct vcpu_ops *ops)
+{
+    struct vcpu *v = calloc(1, sizeof(*v));
+
+    if (!v)
+        return -VMS_ERR_NOMEM;
+    v->vm = vm;
+    v->index = index;
+    v->io = vcpu_io;
+    v->note = vm_note;
+    v->runnable = index == 0;   /* application processors wait for INIT/SIPI */
+    int err = ops->create(v);
+    if (err < 0) {
+        free(v);
+        return err;
+    }
+    v->ops = ops;
+    vm->vcpu[vm->nvcpu++] = v;
+    return 0;
+}
+
+int vm_create(struct vm **out, unsigned index, const struct vm_config *cfg,
+              struct evstream *ev)
+{
+    int err = -VMS_ERR_NOMEM;
+    struct vm *vm = calloc(1, sizeof(*vm));
+
+    if (!vm)
+        return -VMS_ERR_NOMEM;
+    if (cfg->ncpus == 0 || cfg->ncpus > VM_MAX_VCPUS) {
+        free(vm);
+        return vms_seterr(VMS_ERR_INVAL, "%u vCPUs: 1 to %u are supported",
+                          cfg->ncpus, VM_MAX_VCPUS);
+    }
+    vm->index = index;
+    snprintf(vm->name, sizeof(vm->name), "vm%u", index);
+    vm->ev = ev;
+    vm->insn_limit = cfg->insn_limit;
+    vm->last_mode = -1;
+    vclock_init(&vm->clock);
+    bus_init(&vm->bus);
+    err = gmem_init(&vm->mem, cfg->mem_size);
+    if (err < 0)
+        goto err_free;
+    err = platform_create(vm, cfg, &vm->plat);
+    if (err < 0)
+        goto err_mem;
+    /* Devices first: engines map the MMIO ranges they find on the bus. */
+    for (unsigned i = 0; i < cfg->ncpus; i++) {
+        err = vcpu_create(vm, i, cfg->engine);
+        if (err < 0)
+            goto err_vcpus;
+    }
+    *out = vm;
+    return 0;
+err_vcpus:
+    for (unsigned i = 0; i < vm->nvcpu; i++)
+        vcpu_destroy(vm->vcpu[i]);
+    platform_destroy(vm->plat);
+err_mem:
+    gmem_fini(&vm->mem);
+err_free:
+    bus_fini(&vm->bus);
+    free(vm);
+    return err;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (!vm)
+        return;
+    for (unsigned i = 0; i < vm->nvcpu; i++)
+        vcpu_destroy(vm->vcpu[i]);
+    platform_destroy(vm->plat);
+    bus_fini(&vm->bus);
+    gmem_fini(&vm->mem);
+    free(vm);
+}
+
+int vm_start(struct vm *vm, const struct cpu_state *boot)
+{
+    struct vcpu *bsp = vm->vcpu[0];
+    struct event e = { .kind = EV_VM_START, .rip = boot->rip };
+
+    bsp->ops->mem_written(bsp, 0, vm->mem.size);
+    int err = bsp->ops->set_state(bsp, boot);
+    if (err < 0)
+        return err;
+    bsp->runnable = true;
+    snprintf(e.text, sizeof(e.text), "%s engine=%s mem=%lluK vcpus=%u", vm->name,
+             bsp->ops->name, (unsigned long long)(vm->mem.size >> 10), vm->nvcpu);
+    vm_note(bsp, &e);
+    vm_check_control(bsp);
+    return 0;
+}
+
+/* ---- the exit switch ---- */
+
+static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space)
+{
+    struct vm *vm = v->vm;
+    struct bus_range *r;
+
+    if (ex->write)
+        r = bus_write(&vm->bus, space, ex->addr, ex->size, ex->value);
+    else
+        r = bus_read(&vm->bus, space, ex->addr, ex->size, &ex->value);
+    if (!ev_wants(vm->ev, space == BUS_PIO ? EV_PIO : EV_MMIO))
+        return;
+    struct event e = { .kind = space == BUS_PIO ? EV_PIO : EV_MMIO,
+                       .rip = ex->rip, .addr = ex->addr, .size = ex->size,
+                       .write = ex->write, .value = ex->value };
+    snprintf(e.text, sizeof(e.text), "%s", r ? r->name : "unassigned");
+    vm_note(v, &e);
+}
+
+/* True when @v halted with interrupts off: only NMI, SMI, INIT or RESET
+ * could wake it, and nothing here sends those to a halted BSP. */
+static bool halted_for_good(struct vcpu *v)
+{
+    struct cpu_state s;
+
+    if (!v->runnable)
+        return true;
+    if (!v->halted || v->ops->get_state(v, &s) < 0)
+        return false;
+    return !(s.rflags & RFLAGS_IF);
+}
+
+void vm_stop_idle(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nvcpu; i++) {
+        if (!halted_for_good(vm->vcpu[i])) {
+            vm_stop(vm, VM_STUCK, VMS_STATUS_STUCK,
+                    "%s: halted with interrupts on, and no interrupt can arrive",
+                    vm->name);
+            return;
+        }
+    }
+    vm_stop(vm, VM_HALTED, VMS_STATUS_HALT, "%s: halted with interrupts off", vm->name);
+}
+
+static void handle_hlt(struct vcpu *v, struct vcpu_exit *ex)
+{
+    struct vm *vm = v->vm;
+    struct event e = { .kind = EV_HLT, .rip = ex->rip };
+
+    vm_note(v, &e);
+    v->halted = true;
+    for (unsigned i = 0; i < vm->nvcpu; i++)
+        if (!halted_for_good(vm->vcpu[i]))
+            return;
+    vm_stop(vm, VM_HALTED, VMS_STATUS_HALT, "%s: halted with interrupts off", vm->name);
+}
+
+bool vm_handle_exit(struct vcpu *v, struct vcpu_exit *ex)
+{
+    struct vm *vm = v->vm;
+
+    v->exits++;
+    switch (ex->kind) {
+    case VEXIT_PIO:
+        handle_io(v, ex, BUS_PIO);
+        return vm->state == VM_RUNNING;
+    case VEXIT_MMIO:
+        handle_io(v, ex, BUS_MMIO);
+        return vm->state == VM_RUNNING;
+    case VEXIT_HLT:
+        handle_hlt(v, ex);
+        return false;
+    case VEXIT_SHUTDOWN:
+        vm_stop(vm, VM_SHUTDOWN, VMS_STATUS_TRIPLE_FAULT, "%s: %s at RIP=%#llx, shut down",
+                vm->name, ex->text[0] ? ex->text : "triple fault",
+                (unsigned long long)ex->rip);
+        return false;
+    case VEXIT_ERROR:
+        vm_stop(vm, VM_FAILED, VMS_STATUS_ENGINE, "%s: engine error at RIP=%#llx: %s",
+                vm->name, (unsigned long long)ex->rip, ex->text);
+        return false;
+    case VEXIT_BUDGET:
+    case VEXIT_KICK:
+    case VEXIT_STEP:
+    case VEXIT_BREAK:
+    case VEXIT_NONE:
+        return false;
+    }
+    return false;
+}
+
+/* ---- interrupts ---- */
+
+bool vm_irq_pending(struct vcpu *v)
+{
+    return v->index == 0 && platform_irq_pending(v->vm->plat);
+}
+
+int vm_try_inject(struct vcpu *v)
+{
+    if (!vm_irq_pending(v) || !v->ops->can_inject(v))
+        return 0;
+    int vector = platform_irq_ack(v->vm->plat);
+    if (vector < 0)
+        return 0;
+    struct cpu_state s;
+    int err = v->ops->get_state(v, &s);
+    if (err < 0)
+        return err;
+    struct event e = { .kind = EV_INJECT, .vector = (uint8_t)vector, .rip = s.rip };
+    snprintf(e.text, sizeof(e.text), "pic irq -> vector %d", vector);
+    err = v->ops->inject(v, (uint8_t)vector);
+    if (err < 0)
+        return err;
+    vm_note(v, &e);
+    v->halted = false;
+    return 1;
+}
+
+void vm_check_control(struct vcpu *v)
+{
+    struct cpu_state s;
+    struct vm *vm = v->vm;
+
+    if (v->index != 0 || v->ops->get_state(v, &s) < 0)
+        return;
+    int mode = (int)x86_mode_of(&s) | ((s.cr0 & CR0_PG) ? 0x100 : 0);
+    if (mode != vm->last_mode) {
+        struct event e = { .kind = EV_MODE, .rip = s.rip, .value = (uint64_t)(mode & 0xFF) };
+        snprintf(e.text, sizeof(e.text), "%s%s", x86_mode_name((enum x86_mode)(mode & 0xFF)),
+                 (mode & 0x100) ? " paging" : "");
+        vm_note(v, &e);
+        vm->last_mode = mode;
+    }
+    if ((s.cr0 & CR0_PG) && s.cr3 != vm->last_cr3) {
+        struct event e = { .kind = EV_CR3, .rip = s.rip, .addr = s.cr3 };
+        vm_note(v, &e);
+        vm->last_cr3 = s.cr3;
+    }
+}
+
+void vm_console_input(struct vm *vm, const uint8_t *buf, size_t n)
+{
+    platform_console_input(vm->plat, buf, n);
+}
