@@ -30,7 +30,8 @@ struct run_opts {
     double timeout;
     uint64_t load_addr;
     bool flat;
-    const char *image;
+    char **images;          /* one VM per image (times --vms) */
+    unsigned nimages;
     uint64_t quantum;
 };
 
@@ -46,11 +47,12 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: vmscope run [options] IMAGE|SCENARIO\n"
+        "usage: vmscope run [options] IMAGE|SCENARIO...\n"
         "       vmscope --help | --version\n"
         "\n"
         "Run a guest headless: its serial output goes to stdout and the exit\n"
         "status is the guest's debug-exit status (port 0xF4: (v << 1) | 1).\n"
+        "Several images run as several VMs under one scheduler.\n"
         "\n"
         "options:\n"
         "  --engine auto|unicorn|kvm  CPU engine (default auto: KVM when usable)\n"
@@ -157,11 +159,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
         if (r)
             return r;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "vmscope run: expected one IMAGE or SCENARIO (try --help)\n");
+    if (optind == argc) {
+        fprintf(stderr, "vmscope run: expected an IMAGE or SCENARIO (try --help)\n");
         return -1;
     }
-    o->image = argv[optind];
+    o->images = argv + optind;
+    o->nimages = (unsigned)(argc - optind);
+    if (o->nimages * o->vms > HV_MAX_VMS) {
+        fprintf(stderr, "vmscope run: at most %d VMs in all\n", HV_MAX_VMS);
+        return -1;
+    }
     return 0;
 }
 
@@ -205,7 +212,7 @@ static double host_seconds(void)
 
 /* ---- the run command ---- */
 
-static int build_vms(struct hv *hv, const struct run_opts *o, const struct scenario *sc,
+static int build_vms(struct hv *hv, const struct run_opts *o, const struct scenario *scs,
                      const struct vcpu_ops *engine, struct console *con)
 {
     struct vm_config cfg = { .mem_size = o->mem, .ncpus = o->cpus, .engine = engine,
@@ -213,7 +220,8 @@ static int build_vms(struct hv *hv, const struct run_opts *o, const struct scena
                              .console_opaque = con };
     struct load_opts lo = { .load_addr = o->load_addr, .flat = o->flat };
 
-    for (unsigned i = 0; i < o->vms; i++) {
+    for (unsigned i = 0; i < o->vms * o->nimages; i++) {
+        const struct scenario *sc = &scs[i % o->nimages];
         struct vm *vm;
         struct load_result lr;
         int err = vm_create(&vm, i, &cfg, &hv->ev);
@@ -280,7 +288,7 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
                   const struct vcpu_ops *engine)
 {
     struct hv *hv;
-    struct console con = { .nvms = o->vms };
+    struct console con = { .nvms = o->vms * o->nimages };
     struct hv_config hc = { .npcpu = o->pcpus, .quantum = o->quantum };
     FILE *trace = NULL;
     struct ev_json_sink js;
@@ -321,7 +329,7 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
 static int cmd_run(int argc, char **argv, const char *argv0)
 {
     struct run_opts o;
-    struct scenario sc;
+    static struct scenario sc[HV_MAX_VMS];
     const struct vcpu_ops *engine;
     char why[160];
 
@@ -334,15 +342,17 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     }
     if (why[0])
         fprintf(stderr, "vmscope: %s\n", why);
-    if (scenario_resolve(o.image, argv0, &sc) < 0) {
-        fprintf(stderr, "vmscope: %s\n", vms_lasterr(VMS_ERR_NOTFOUND));
-        return VMS_STATUS_BADIMAGE;
+    for (unsigned i = 0; i < o.nimages; i++) {
+        if (scenario_resolve(o.images[i], argv0, &sc[i]) < 0) {
+            fprintf(stderr, "vmscope: %s\n", vms_lasterr(VMS_ERR_NOTFOUND));
+            return VMS_STATUS_BADIMAGE;
+        }
     }
-    if (o.mem == 0 && (!sc.mem[0] || gmem_parse_size(sc.mem, &o.mem) < 0))
+    if (o.mem == 0 && (!sc[0].mem[0] || gmem_parse_size(sc[0].mem, &o.mem) < 0))
         o.mem = MM_DEFAULT_RAM;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    return run_hv(&o, &sc, engine);
+    return run_hv(&o, sc, engine);
 }
 
 int main(int argc, char **argv)

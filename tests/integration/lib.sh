@@ -1,0 +1,42 @@
+# lib.sh - helpers for integration tests (sourced).
+BUILD=${BUILD:-build}
+PROG=${PROG:-./vmscope}
+SCN=build/scenarios
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok()   { echo "ok: $*"; }
+
+# expect_status WANT DESC CMD... : run CMD, compare its exit status
+expect_status() {
+    want=$1; desc=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc (status $got)"
+    else fail "$desc: status $got, wanted $want; stderr: $(head -c 300 "$TMP/err")"; fi
+}
+
+# Assemble a 16-bit boot sector from stdin into $1 (GNU as + objcopy).
+boot_sector() {
+    out=$1
+    cat >"$TMP/bs.S"
+    as --32 -o "$TMP/bs.o" "$TMP/bs.S" &&
+    ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -o "$out" "$TMP/bs.o"
+}
+
+scenarios() {
+    for d in "$SCN"/*/; do
+        [ -f "$d/scenario.conf" ] && basename "$d"
+    done
+}
+
+conf() {  # conf NAME KEY
+    sed -n "s/^$2=//p" "$SCN/$1/scenario.conf" | head -n 1
+}
+
+finish() {
+    if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+    exit 0
+}
