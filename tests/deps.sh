@@ -8,7 +8,7 @@ set -eu
 
 PKGS="make gcc libc6-dev binutils pkg-config gcc-multilib
       libncurses-dev libreadline-dev libcapstone-dev libcmocka-dev
-      qemu-system-x86 gdb tmux tshark"
+      qemu-system-x86 gdb tmux tshark bc"
 UNICORN_PKGS="libunicorn-dev libunicorn2t64"
 UNICORN_MIN=2.1.4
 
