@@ -37,10 +37,13 @@ struct deliver_req {
 
 struct deliver_result {
     bool shutdown;        /* triple fault: the VM must shut down */
+    bool unsupported;     /* with shutdown: the guest asked for something
+                             vmscope does not implement (a task gate, an
+                             IDT/stack outside RAM); @why says what */
     uint8_t vector;       /* what was finally delivered (e.g. 8 after escalation) */
     bool has_error;
     uint32_t error;
-    char why[128];        /* for shutdown and escalations: one line */
+    char why[256];        /* for shutdown and escalations: one line */
 };
 
 /* True for vectors that push an error code when raised as exceptions
@@ -49,6 +52,11 @@ bool x86_vector_has_error(uint8_t vector);
 
 /* Deliver @r on @s using guest memory @mem.  On return @s is the state at
  * the first instruction of the handler (or unchanged with res->shutdown).
+ * CR2 is written when a #PF (DLV_FAULT, vector 14) is delivered, even when
+ * its delivery then escalates to #DF.  An error code is pushed only for
+ * DLV_FAULT/DLV_TRAP with has_error outside real mode.  Stack and table
+ * accesses go through pg_*_linear with PGW_SET_AD (A/D bits set);
+ * descriptor accessed bits are set in the loaded caches, not in memory.
  * Returns 0; -VMS_ERR_INVAL for a malformed request. */
 int x86_deliver(struct cpu_state *s, struct gmem *mem, const struct deliver_req *r,
                 struct deliver_result *res);

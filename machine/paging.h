@@ -18,10 +18,19 @@
 
 enum pg_mode { PGM_NONE, PGM_32, PGM_PAE, PGM_4LEVEL };
 
+/* The physical and linear address widths of vmscope's CPU model.  40
+ * physical bits is what QEMU's TCG (and so Unicorn) checks reserved bits
+ * against; cpuid.c reports both in CPUID.80000008H (docs/CPU.md). */
+#define PG_MAXPHYADDR   40
+#define PG_LINEAR_BITS  48
+
 /* Access flags for a walk */
 #define PGW_WRITE  (1u << 0)   /* a write */
 #define PGW_USER   (1u << 1)   /* CPL 3 access (not an implicit supervisor one) */
 #define PGW_FETCH  (1u << 2)   /* instruction fetch */
+#define PGW_IMPLICIT (1u << 3) /* implicit supervisor access to a system table
+                                  (GDT/LDT/IDT/TSS): SMAP applies whatever
+                                  EFLAGS.AC says (SDM Vol. 3A 4.6) */
 #define PGW_SET_AD (1u << 8)   /* set Accessed/Dirty as the CPU would */
 
 /* Paging-structure entry bits (SDM Vol. 3A 4.3, 4.4.2, 4.5) */
@@ -48,6 +57,8 @@ enum pg_fault {
     PGF_SMAP,             /* supervisor data access to a user page (CR4.SMAP) */
     PGF_BAD_TABLE,        /* a table lies outside guest RAM */
     PGF_NONCANONICAL,     /* 4-level: address not canonical (#GP, not #PF) */
+    PGF_NOT_RAM,          /* pg_read/write_linear only: the page maps no RAM
+                             (MMIO or a hole); not an architectural fault */
 };
 
 struct pg_level {
@@ -78,7 +89,9 @@ const char *pg_fault_name(enum pg_fault f);
 
 /* Translate linear address @va for an access described by @flags (PGW_*)
  * under the paging state of @s (CR0.PG/WP, CR3, CR4.PSE/PAE/SMEP/SMAP,
- * EFER.LME/NXE, EFLAGS.AC for SMAP).  Without paging, pa = va.  Returns
+ * EFER.LMA/NXE, EFLAGS.AC for SMAP).  Without paging, pa = va (32 bits).
+ * A table outside RAM fails with PGF_BAD_TABLE and pfec P|RSVD (as if the
+ * bus returned all ones, which sets reserved bits).  Returns
  * true on success; on failure w->fault and w->pfec say why.  Tables are
  * read from @mem; with PGW_SET_AD the walk writes A/D bits back. */
 bool pg_translate(const struct cpu_state *s, struct gmem *mem, uint64_t va,
@@ -86,9 +99,15 @@ bool pg_translate(const struct cpu_state *s, struct gmem *mem, uint64_t va,
 
 /* Read/write @len bytes at linear address @va through paging (crossing
  * pages as needed) with access @flags.  On a fault returns false and
- * fills @w with the failing walk (w->va is the faulting address). */
+ * fills @w with the failing walk (w->va is the faulting address).  A write
+ * translates every page before it stores anything, so a fault leaves
+ * memory unchanged.  @w may be NULL. */
 bool pg_read_linear(const struct cpu_state *s, struct gmem *mem, uint64_t va,
                     void *buf, uint64_t len, unsigned flags, struct pg_walk *w);
+/* Check that every page of [va, va+len) translates for @flags and maps
+ * RAM, without side effects (A/D bits untouched).  Fills @w on failure. */
+bool pg_probe_linear(const struct cpu_state *s, struct gmem *mem, uint64_t va,
+                     uint64_t len, unsigned flags, struct pg_walk *w);
 bool pg_write_linear(const struct cpu_state *s, struct gmem *mem, uint64_t va,
                      const void *buf, uint64_t len, unsigned flags,
                      struct pg_walk *w);
