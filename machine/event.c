@@ -118,8 +118,15 @@ int ev_write_json(FILE *f, const struct event *e)
         fprintf(f, ",\"pcpu\":%u,\"insns\":%" PRIu64, e->pcpu, e->value);
         break;
     case EV_MODE:
-    case EV_EXIT:
         fprintf(f, ",\"rip\":%" PRIu64 ",\"value\":%" PRIu64, e->rip, e->value);
+        break;
+    case EV_EXIT:
+        fprintf(f, ",\"value\":%" PRIu64, e->value);
+        break;
+    case EV_DEVICE:
+    case EV_SHUTDOWN:
+        if (e->kind == EV_SHUTDOWN)
+            fprintf(f, ",\"value\":%" PRIu64, e->value);
         break;
     case EV_CR3:
         fprintf(f, ",\"rip\":%" PRIu64 ",\"cr3\":%" PRIu64, e->rip, e->addr);
