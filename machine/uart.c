@@ -127,15 +127,16 @@ static unsigned trigger_level(const struct uart *u)
     return rx_trigger[(u->fcr & FCR_TRIGGER) >> FCR_TRIGGER_SHIFT];
 }
 
-/* Nanoseconds to send one character with the current LCR and divisor. */
-static uint64_t char_time_ns(const struct uart *u)
+/* Nanoseconds to send @chars characters with the current LCR and divisor
+ * (one division, so no rounding accumulates). */
+static uint64_t chars_time_ns(const struct uart *u, uint64_t chars)
 {
     uint64_t bits = 1 + 5 + (u->lcr & LCR_WLS);          /* start + data */
     uint64_t div = u->divisor ? u->divisor : 0x10000u;   /* 0: slowest */
 
     bits += (u->lcr & LCR_PEN) ? 1 : 0;
     bits += (u->lcr & LCR_STB) ? 2 : 1;
-    return bits * div * NS_PER_SEC / UART_CLOCK_HZ;
+    return chars * bits * div * NS_PER_SEC / UART_CLOCK_HZ;
 }
 
 /* The highest-priority pending interrupt (datasheet table IV), or
@@ -195,7 +196,7 @@ static void timeout_restart(struct uart *u)
         u->timeout_ipending = true;   /* no time: the timeout is immediate */
         return;
     }
-    uint64_t t = UART_TIMEOUT_CHARS * char_time_ns(u);
+    uint64_t t = chars_time_ns(u, UART_TIMEOUT_CHARS);
     vtimer_arm(u->ctx.clock, &u->timeout, dev_now(&u->ctx) + t);
 }
 
