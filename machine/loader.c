@@ -795,14 +795,25 @@ static int read_image(const char *path, uint8_t **buf, size_t *len)
     return err;
 }
 
-static int load_sibling_symbols(const char *path, struct symtab *t)
+/* Symbols from the sibling nm listing replace the ELF's own when it exists:
+ * the build writes it from the link that has the real (e.g. 64-bit
+ * higher-half) addresses, which an objcopy'd ELF32 no longer holds. */
+static int load_sibling_symbols(const char *path, struct symtab *out)
 {
+    struct symtab t;
     char sym[4096];
 
     if (loader_sym_path(path, sym, sizeof(sym)) < 0)
         return 0;
-    int n = symtab_load_nm(t, sym);
-    return n == -VMS_ERR_NOTFOUND ? 0 : n;
+    symtab_init(&t);
+    int n = symtab_load_nm(&t, sym);
+    if (n <= 0) {
+        symtab_fini(&t);
+        return n == -VMS_ERR_NOTFOUND ? 0 : n;
+    }
+    symtab_fini(out);
+    *out = t;
+    return 0;
 }
 
 int loader_load(struct gmem *mem, const char *path, const struct load_opts *opts,
@@ -815,13 +826,13 @@ int loader_load(struct gmem *mem, const char *path, const struct load_opts *opts
     memset(out, 0, sizeof(*out));
     if ((err = read_image(path, &buf, &len)) < 0)
         return err;
-    bool elf = elf_is_elf(buf, len) && !(opts && (opts->flat || opts->flat32));
     err = loader_load_buf(mem, path, buf, len, opts, out);
     free(buf);
     if (err < 0)
         return err;
-    if (!elf && (err = load_sibling_symbols(path, &out->syms)) < 0) {
+    if ((err = load_sibling_symbols(path, &out->syms)) < 0) {
         load_result_fini(out);
+        memset(out, 0, sizeof(*out));
         return err;
     }
     return 0;

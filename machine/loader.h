@@ -104,9 +104,11 @@ struct load_result {
 };
 
 /* Read the file @path and load it into @mem (opts may be NULL: detect).
- * On success fills @out (call load_result_fini() later); for images that
- * are not ELF, symbols come from the sibling nm listing (path with its
- * extension replaced by ".sym") when it exists.  On failure @out holds no
+ * On success fills @out (call load_result_fini() later).  Symbols: when
+ * the sibling nm listing (path with its extension replaced by ".sym")
+ * exists and has symbols, they are used, for every kind of image (the
+ * build writes it from the final link, e.g. the 64-bit link of an
+ * objcopy'd ELF32); otherwise an ELF's own .symtab.  On failure @out holds no
  * resources.  -VMS_ERR_BADIMAGE, -VMS_ERR_IO, -VMS_ERR_INVAL (options),
  * -VMS_ERR_NOMEM. */
 int loader_load(struct gmem *mem, const char *path, const struct load_opts *opts,
