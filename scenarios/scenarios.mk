@@ -101,7 +101,7 @@ $(SCN_LM)/%.o: scenarios/common/%.c
 	$(SCN_CC) $(SCN_CFLAGS64) -c $< -o $@
 
 $(SCN_LM)/longmode64.elf: $(SCN_LM_OBJ) scenarios/longmode/kernel.ld
-	$(SCN_LD) -m elf_x86_64 -nostdlib -z noexecstack -z max-page-size=4096 \
+	$(SCN_LD) -m elf_x86_64 -nostdlib -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
 	  -T scenarios/longmode/kernel.ld -o $@ $(SCN_LM_OBJ)
 
 $(SCN_LM)/longmode.elf: $(SCN_LM)/longmode64.elf
@@ -110,11 +110,14 @@ $(SCN_LM)/longmode.elf: $(SCN_LM)/longmode64.elf
 $(SCN_LM)/longmode.lst: $(SCN_LM)/longmode64.elf
 	$(SCN_OBJDUMP) -d -S $< > $@
 
-$(SCN_LM)/longmode.sym: $(SCN_LM)/longmode64.elf
-	$(SCN_NM) -n $< > $@
+# nm -n: "ADDR T name" lines, sorted by address; absolute symbols (.equ
+# constants, type a/A) are left out: they are not locations.
+SCN_SYMS = $(SCN_NM) -n --defined-only $< | awk '$$2 !~ /^[aAN]$$/' > $@
 
-# nm -n: "ADDR T name" lines, sorted by address.
+$(SCN_LM)/longmode.sym: $(SCN_LM)/longmode64.elf
+	$(SCN_SYMS)
+
 $(SCN_BUILD)/%.sym: $(SCN_BUILD)/%.elf
-	$(SCN_NM) -n $< > $@
+	$(SCN_SYMS)
 
 -include $(wildcard $(SCN_BUILD)/*/*.d)

@@ -18,9 +18,12 @@
 #
 # Environment: PROG, BUILD (default build), SCN_BUILD (default
 # build/scenarios), QEMU (default qemu-system-x86_64), ORACLE_TIMEOUT
-# (seconds per run, default 60), ORACLE_NO_VMSCOPE=1 to skip step 3.
+# (seconds per run, default 60), ORACLE_NO_VMSCOPE=1 to skip step 3,
+# ORACLE_VMSCOPE_ARGS (extra words after `run`, e.g. "--engine unicorn").
 # Prints PASS/FAIL per scenario and "N passed, N failed"; exits 1 on failure.
 
+# tests/run_tests.sh runs us with `sh`: this script needs bash (arrays).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 
@@ -134,7 +137,7 @@ $(diff -u "$src/expected.txt" "$q_out" | head -n 20)"
 	fi
 
 	v_out=$OUT/$name.vmscope.out
-	timeout -k 5 "$TIMEOUT" "$PROG" run "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
+	timeout -k 5 "$TIMEOUT" "$PROG" run ${ORACLE_VMSCOPE_ARGS:-} "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
 	v_rc=$?
 	if [ "$v_rc" = 124 ] || [ "$v_rc" = 137 ]; then
 		why="vmscope timed out after ${TIMEOUT}s"
