@@ -172,3 +172,25 @@ kstack_top:
 syscall_stack_top:
 user_rsp:	.quad	0
 kernel_saved_rsp:	.quad	0
+
+/* void df_demo(void): divide by zero while IDT[0] is marked not present.
+ * Delivering the #DE then raises #NP, and a contributory exception during
+ * the delivery of another contributory exception is a double fault
+ * (SDM Vol. 3, 6.15, table 6-5).  The saved CS:RIP of a #DF is undefined,
+ * so the #DF handler does not resume "after the instruction": it returns
+ * to df_recover on the stack saved here, like longjmp. */
+	.text
+	.globl	df_demo, df_div, df_recover, df_saved_rsp
+df_demo:
+	mov	%rsp, df_saved_rsp(%rip)
+	mov	$1, %eax
+	mov	$0, %edx
+	mov	$0, %ecx
+df_div:
+	divl	%ecx
+df_recover:
+	ret
+
+	.bss
+	.balign	8
+df_saved_rsp:	.quad	0

@@ -7,7 +7,8 @@
  *   4. user pages at 0x400000 (code, read-only) and 0x5FF000 (stack, NX),
  *   5. SYSCALL/SYSRET: EFER.SCE, STAR, LSTAR, FMASK,
  *   6. IRETQ to ring 3, where the program makes system calls and takes
- *      faults (each reported and skipped), then exits back to the kernel.
+ *      faults (each reported and skipped), then exits back to the kernel,
+ *   7. a double fault (#NP while delivering #DE), taken on IST2.
  * Everything printed depends on the program only, not on timing.
  *
  * References: Intel SDM Vol. 3A, 3.4.5 and 5.2.1 (descriptors in IA-32e
@@ -171,6 +172,9 @@ static char *const vectors[32] = {
 	vec12, vec13, vec14, vec15, vec16, vec17, vec18, vec19, vec20, vec21,
 	vec22, vec23, vec24, vec25, vec26, vec27, vec28, vec29, vec30, vec31,
 };
+extern char df_recover[];
+extern uint64_t df_saved_rsp;
+void df_demo(void);
 void enter_user(uint64_t rip, uint64_t rsp, uint64_t cs, uint64_t ss, uint64_t rflags);
 __attribute__((noreturn)) void exit_to_kernel(void);
 
@@ -313,6 +317,17 @@ void trap(struct trapframe *tf)
 
 	kprintf("  trap: vector %lu, %s", tf->vector, exc_name[tf->vector & 31]);
 	kprintf(", handler on %s\n", stack_name(tf));
+	if (tf->vector == 8) {
+		/* An abort: the saved CS:RIP is undefined (SDM 6.15, vector 8),
+		 * so it is not printed; recover to a known place instead. */
+		kprintf("        error code 0x%lx (always 0); saved CS:RIP undefined for #DF\n"
+			"        recover: RIP = df_recover, RSP = the one df_demo saved\n", e);
+		tf->rip = (uint64_t)(uintptr_t)df_recover;
+		tf->rsp = df_saved_rsp;
+		tf->cs = KCODE_SEL;
+		tf->ss = KDATA_SEL;
+		return;
+	}
 	switch (tf->vector) {
 	case 14:
 		kprintf("        error code 0x%lx = P=%lu (%s) W/R=%lu (%s) U/S=%lu (%s) I/D=%lu (%s)\n"
@@ -451,6 +466,12 @@ void kmain(void)
 	enter_user((uint64_t)(uintptr_t)user_main, USER_STACK_VA + PAGE_SIZE,
 		   UCODE_SEL, UDATA_SEL, RFLAGS_IF | RFLAGS_RSVD1);
 	kprintf("back in kmain, ring 0\n");
+
+	kprintf("\ndouble fault: mark IDT[0] (#DE) not present, divide by zero in ring 0\n");
+	idt[0].type_attr &= (uint8_t)~GATE_P;
+	df_demo();
+	idt[0].type_attr |= GATE_P;
+	kprintf("  back from df_demo; IDT[0] present again\n");
 
 	kprintf("\ndone: writing 0x%x to port 0x%x (exit status %u)\n",
 		EXIT_OK, DEBUG_EXIT_PORT, (EXIT_OK << 1) | 1);
