@@ -590,7 +590,7 @@ static int load_symbols(struct ld *ld, const struct elf_file *ef)
 static int load_checked(struct ld *ld, const struct elf_file *ef, uint64_t e,
                         bool below4g, const char **cmd)
 {
-    uint64_t entry;
+    uint64_t entry = 0;
     int err;
 
     if ((err = bootinfo_fits(ld)) < 0 || (err = seg_check_all(ld, below4g)) < 0 ||
@@ -819,8 +819,8 @@ static int load_sibling_symbols(const char *path, struct symtab *out)
 int loader_load(struct gmem *mem, const char *path, const struct load_opts *opts,
                 struct load_result *out)
 {
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     int err;
 
     memset(out, 0, sizeof(*out));
