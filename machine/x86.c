@@ -117,7 +117,7 @@ void x86_reset_state(struct cpu_state *s, uint16_t cs, uint16_t ip)
     s->seg[SEG_LDTR].type = SYSTYPE_LDT;
     s->seg[SEG_LDTR].present = 1;
     s->seg[SEG_TR].limit = 0xFFFF;
-    s->seg[SEG_TR].type = SYSTYPE_TSS16_BUSY;
+    s->seg[SEG_TR].type = SYSTYPE_TSS_BUSY;   /* as QEMU and KVM present it */
     s->seg[SEG_TR].present = 1;
     s->gdt.limit = 0xFFFF;
     s->idt.limit = 0xFFFF;
