@@ -1,0 +1,1115 @@
+/* uc_engine.c - the Unicorn engine behind struct vcpu_ops.
+ *
+ * Unicorn 2.1.4 runs the guest (QEMU TCG); the engine adds what Unicorn
+ * does not do (docs/ENGINE.md, DESIGN.md "Unicorn 2.1.x: facts measured"):
+ *  - full segment state, CPL and 16/32/64-bit mode through the calibrated
+ *    uc_context blob (uc_blob.c);
+ *  - exception and interrupt delivery through the IVT/IDT (deliver.c), with
+ *    QEMU's "previous exception" reset after each one;
+ *  - SYSCALL/SYSENTER (sysinsn.c), CPUID (cpuid.c), RDTSC as virtual time;
+ *  - exact instruction counting: a block hook adds each translation
+ *    block's instruction count and stops before a block that would pass
+ *    the budget; the tail and single steps run under a code hook;
+ *  - code coherence for stores through non-executable aliases.
+ * The guest is stopped only synchronously: from a block or code hook,
+ * never from another thread or an MMIO callback.
+ */
+#include "uc_engine.h"
+
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+#include "cpuid.h"
+#include "deliver.h"
+#include "paging.h"
+#include "sysinsn.h"
+#include "uc_blob.h"
+#include "vm.h"
+
+#define UC_TCG_BUFFER     (32u << 20)   /* DESIGN: a flush then costs ~16 us */
+#define UC_CPU_MODEL      UC_CPU_X86_SKYLAKE_SERVER  /* pdpe1gb, NX, LM, PGE */
+#define PAGE_SIZE_4K      4096ull
+#define PHYS_4G           (1ull << 32)
+#define MAX_INSN_BYTES    15u
+#define MAX_BLOCK_BYTES   4096u
+
+/* Opcodes the engine must recognise (SDM Vol. 2). */
+#define OP_INT3    0xCC
+#define OP_INTN    0xCD
+#define OP_INTO    0xCE
+#define OP_INT1    0xF1
+#define OP_0F      0x0F
+#define OP_SYSENTER 0x34   /* 0F 34 */
+#define OP_SYSEXIT  0x35   /* 0F 35 */
+#define REX_W       0x48
+#define REX_MASK    0xF0
+#define REX_BASE    0x40
+
+enum ucv_stop {
+    STOP_NONE,     /* uc_emu_start returned by itself: HLT or an error */
+    STOP_BUDGET,   /* block hook: the next block would pass the budget */
+    STOP_COUNT,    /* code hook: the counted instructions are done */
+    STOP_KICK,
+    STOP_EXC,      /* exception or INT n to deliver */
+    STOP_SYS,      /* SYSCALL/SYSENTER/SYSEXIT to emulate */
+    STOP_FLUSH,    /* stale translations: flush and go on */
+    STOP_UNMAPPED, /* access outside RAM and MMIO */
+};
+
+enum ucv_sys { SYS_SYSCALL, SYS_SYSENTER, SYS_SYSEXIT };
+
+struct ucv;
+
+struct ucv_mmio {
+    struct ucv *e;
+    uint64_t base;
+};
+
+struct ucv {
+    uc_engine *uc;
+    struct vcpu *v;
+    const struct uc_blob_layout *L;
+    uc_context *ctx;               /* scratch for state conversion */
+    csh cs;                        /* capstone, for counting and decoding */
+    uc_hook h_block, h_code;
+    bool code_hooked;              /* h_code installed (stepping or a tail) */
+    /* run() bookkeeping */
+    uint64_t budget, executed, code_left;
+    uint64_t blk_addr, blk_before; /* last block the block hook counted */
+    uint32_t blk_size;
+    uint64_t last_code_rip;        /* linear address the code hook last saw */
+    enum ucv_stop stop;
+    uint32_t vector;               /* STOP_EXC */
+    uint64_t hook_rip;             /* RIP inside the hook */
+    enum ucv_sys sys;
+    int sys_rexw;
+    uint64_t bad_addr;             /* STOP_UNMAPPED */
+    bool stepping;
+    char pending_shutdown[96];     /* inject() hit a triple fault */
+    uint64_t vtsc_base;            /* TSC = vtsc_base + instructions retired */
+    uint64_t retired;
+    uint64_t apic_base;            /* not writable through Unicorn */
+    /* code coherence */
+    uint8_t *code_map;             /* one bit per guest-physical page */
+    uint64_t npages;
+    uc_hook h_write;
+    bool write_hooked;
+    bool flush_pending;
+    struct ucv_mmio *mmio;
+    unsigned nmmio;
+    struct uc_engine_stats st;
+};
+
+static struct ucv *eng(const struct vcpu *v) { return v->engine; }
+
+static void stop_guest(struct ucv *e, enum ucv_stop why)
+{
+    e->stop = why;
+    uc_emu_stop(e->uc);
+}
+
+/* ---------------------------------------------------------------- state */
+
+static const int gpr_ids[GPR_COUNT] = {
+    UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+    UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+    UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+    UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+struct msr_slot { uint32_t index; size_t off; };
+#define MSR_SLOT(n, f) { n, offsetof(struct cpu_state, f) }
+static const struct msr_slot msr_slots[] = {
+    MSR_SLOT(MSR_STAR, star), MSR_SLOT(MSR_LSTAR, lstar),
+    MSR_SLOT(MSR_CSTAR, cstar), MSR_SLOT(MSR_FMASK, fmask),
+    MSR_SLOT(MSR_KERNEL_GS_BASE, kernel_gs_base),
+    MSR_SLOT(MSR_IA32_SYSENTER_CS, sysenter_cs),
+    MSR_SLOT(MSR_IA32_SYSENTER_ESP, sysenter_esp),
+    MSR_SLOT(MSR_IA32_SYSENTER_EIP, sysenter_eip),
+};
+#define NMSR (sizeof(msr_slots) / sizeof(msr_slots[0]))
+
+static uint64_t rd64(struct ucv *e, int id)
+{
+    uint64_t v = 0;
+    uc_reg_read(e->uc, id, &v);
+    return v;
+}
+
+static void wr64(struct ucv *e, int id, uint64_t v)
+{
+    uc_reg_write(e->uc, id, &v);
+}
+
+static uint64_t rdmsr(struct ucv *e, uint32_t index)
+{
+    uc_x86_msr m = { .rid = index };
+    uc_reg_read(e->uc, UC_X86_REG_MSR, &m);
+    return m.value;
+}
+
+static void wrmsr(struct ucv *e, uint32_t index, uint64_t value)
+{
+    uc_x86_msr m = { .rid = index, .value = value };
+    uc_reg_write(e->uc, UC_X86_REG_MSR, &m);
+}
+
+static void get_regs(struct ucv *e, struct cpu_state *s)
+{
+    void *ptrs[GPR_COUNT];
+
+    for (int i = 0; i < GPR_COUNT; i++)
+        ptrs[i] = &s->gpr[i];
+    uc_reg_read_batch(e->uc, (int *)gpr_ids, ptrs, GPR_COUNT);
+    s->rip = rd64(e, UC_X86_REG_RIP);
+    s->rflags = rd64(e, UC_X86_REG_RFLAGS);
+}
+
+static void get_system(struct ucv *e, struct cpu_state *s)
+{
+    static const int dr_ids[8] = {
+        UC_X86_REG_DR0, UC_X86_REG_DR1, UC_X86_REG_DR2, UC_X86_REG_DR3,
+        UC_X86_REG_DR4, UC_X86_REG_DR5, UC_X86_REG_DR6, UC_X86_REG_DR7,
+    };
+    uc_x86_mmr gdt = { 0 }, idt = { 0 };
+
+    s->cr0 = rd64(e, UC_X86_REG_CR0);
+    s->cr2 = rd64(e, UC_X86_REG_CR2);
+    s->cr3 = rd64(e, UC_X86_REG_CR3);
+    s->cr4 = rd64(e, UC_X86_REG_CR4);
+    s->cr8 = rd64(e, UC_X86_REG_CR8);
+    for (int i = 0; i < 8; i++)
+        s->dr[i] = rd64(e, dr_ids[i]);
+    uc_reg_read(e->uc, UC_X86_REG_GDTR, &gdt);
+    uc_reg_read(e->uc, UC_X86_REG_IDTR, &idt);
+    s->gdt = (struct x86_dtable){ .base = gdt.base, .limit = (uint16_t)gdt.limit };
+    s->idt = (struct x86_dtable){ .base = idt.base, .limit = (uint16_t)idt.limit };
+    s->efer = rdmsr(e, MSR_EFER);
+    for (unsigned i = 0; i < NMSR; i++)
+        *(uint64_t *)((char *)s + msr_slots[i].off) = rdmsr(e, msr_slots[i].index);
+    s->apic_base = e->apic_base;
+    s->tsc = e->vtsc_base + e->retired + e->executed;
+}
+
+static int save_blob(struct ucv *e)
+{
+    return uc_context_save(e->uc, e->ctx) == UC_ERR_OK ? 0 : -VMS_ERR_ENGINE;
+}
+
+static int ucv_get_state(struct vcpu *v, struct cpu_state *s)
+{
+    struct ucv *e = eng(v);
+
+    memset(s, 0, sizeof(*s));
+    get_regs(e, s);
+    get_system(e, s);
+    if (save_blob(e) < 0)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot save the CPU context");
+    for (int i = SEG_ES; i < SEG_COUNT; i++)
+        uc_blob_get_seg(e->L, e->ctx, (enum x86_seg)i, &s->seg[i]);
+    return 0;
+}
+
+/* Control registers in an order Unicorn accepts: leave paging first (QEMU
+ * clears EFER.LMA then), set CR4/CR3/EFER, then CR0 (QEMU sets EFER.LMA
+ * when PG is turned on with EFER.LME and CR4.PAE; SDM Vol. 3A 9.8.5). */
+static void put_control(struct ucv *e, const struct cpu_state *s)
+{
+    wr64(e, UC_X86_REG_CR0, rd64(e, UC_X86_REG_CR0) & ~CR0_PG);
+    wr64(e, UC_X86_REG_CR4, s->cr4);
+    wr64(e, UC_X86_REG_CR3, s->cr3);
+    wrmsr(e, MSR_EFER, s->efer & ~EFER_LMA);
+    wr64(e, UC_X86_REG_CR0, s->cr0);
+    wr64(e, UC_X86_REG_CR2, s->cr2);
+    wr64(e, UC_X86_REG_CR8, s->cr8);
+}
+
+static void put_regs(struct ucv *e, const struct cpu_state *s)
+{
+    static const int dr_ids[6] = {
+        UC_X86_REG_DR0, UC_X86_REG_DR1, UC_X86_REG_DR2, UC_X86_REG_DR3,
+        UC_X86_REG_DR6, UC_X86_REG_DR7,
+    };
+    static const int dr_idx[6] = { 0, 1, 2, 3, 6, 7 };
+    uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
+    uc_x86_mmr idt = { .base = s->idt.base, .limit = s->idt.limit };
+
+    for (int i = 0; i < GPR_COUNT; i++)
+        wr64(e, gpr_ids[i], s->gpr[i]);
+    wr64(e, UC_X86_REG_RFLAGS, s->rflags | RFLAGS_FIXED);
+    for (int i = 0; i < 6; i++)
+        wr64(e, dr_ids[i], s->dr[dr_idx[i]]);
+    uc_reg_write(e->uc, UC_X86_REG_GDTR, &gdt);
+    uc_reg_write(e->uc, UC_X86_REG_IDTR, &idt);
+    for (unsigned i = 0; i < NMSR; i++)
+        wrmsr(e, msr_slots[i].index, *(const uint64_t *)((const char *)s + msr_slots[i].off));
+    wr64(e, UC_X86_REG_RIP, s->rip);
+}
+
+/* Segment caches, hflags and the previous exception go through the blob. */
+static int put_blob(struct ucv *e, const struct cpu_state *s)
+{
+    const struct uc_blob_layout *L = e->L;
+
+    if (save_blob(e) < 0)
+        return -VMS_ERR_ENGINE;
+    for (int i = SEG_ES; i < SEG_COUNT; i++)
+        uc_blob_put_seg(L, e->ctx, (enum x86_seg)i, &s->seg[i]);
+    uint32_t h = uc_blob_u32(L, e->ctx, L->hflags);
+    uc_blob_set_u32(L, e->ctx, L->hflags, (h & ~QHF_OWNED) | uc_blob_hflags(s));
+    /* QEMU x86_cpu_do_interrupt() sets old_exception = -1 after each
+     * delivery; Unicorn never calls it, so the engine does. */
+    uc_blob_set_u32(L, e->ctx, L->old_exception, UINT32_MAX);
+    if (uc_context_restore(e->uc, e->ctx) != UC_ERR_OK)
+        return -VMS_ERR_ENGINE;
+    /* The blob copy bypasses QEMU's CR3/CR0 hooks: drop stale TLB entries. */
+    uc_ctl_flush_tlb(e->uc);
+    return 0;
+}
+
+static int ucv_set_state(struct vcpu *v, const struct cpu_state *s)
+{
+    struct ucv *e = eng(v);
+
+    put_control(e, s);
+    put_regs(e, s);
+    e->apic_base = s->apic_base;
+    e->vtsc_base = s->tsc - e->retired - e->executed;
+    if (put_blob(e, s) < 0)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot restore the CPU context");
+    return 0;
+}
+
+/* --------------------------------------------------------- guest memory */
+
+/* Linear address of CS:@rip. */
+static uint64_t code_linear(const struct cpu_state *s, uint64_t rip)
+{
+    uint64_t lin = s->seg[SEG_CS].base + rip;
+    return x86_code_bits(s) == 64 ? rip : (uint32_t)lin;
+}
+
+/* Read guest code at linear @va without touching A/D bits. */
+static size_t read_code(struct ucv *e, const struct cpu_state *s, uint64_t va,
+                        uint8_t *buf, size_t len)
+{
+    struct pg_walk w;
+
+    while (len > 0) {
+        if (pg_read_linear(s, &e->v->vm->mem, va, buf, len, 0, &w))
+            return len;
+        len--;   /* the tail crosses into a bad page: read less */
+    }
+    return 0;
+}
+
+static cs_mode cs_mode_of(const struct cpu_state *s)
+{
+    switch (x86_code_bits(s)) {
+    case 64: return CS_MODE_64;
+    case 32: return CS_MODE_32;
+    default: return CS_MODE_16;
+    }
+}
+
+/* Instructions that start in [from, to) decoding from @from. */
+static uint64_t count_insns(struct ucv *e, const struct cpu_state *s,
+                            uint64_t from, uint64_t to)
+{
+    uint8_t buf[MAX_BLOCK_BYTES];
+    size_t len = to - from > sizeof(buf) ? sizeof(buf) : (size_t)(to - from);
+    uint64_t n = 0;
+
+    len = read_code(e, s, from, buf, len);
+    cs_option(e->cs, CS_OPT_MODE, cs_mode_of(s));
+    const uint8_t *p = buf;
+    uint64_t addr = from;
+    cs_insn *insn = cs_malloc(e->cs);
+    if (!insn)
+        return 0;
+    while (len > 0 && addr < to && cs_disasm_iter(e->cs, &p, &len, &addr, insn))
+        n++;
+    cs_free(insn, 1);
+    return n;
+}
+
+/* ------------------------------------------------------ event reporting */
+
+static void note_event(struct ucv *e, struct event *ev)
+{
+    if (e->v->note)
+        e->v->note(e->v, ev);
+}
+
+static void note_exception(struct ucv *e, const struct deliver_req *r,
+                           const struct deliver_result *res, uint64_t rip)
+{
+    struct event ev = { .kind = r->kind == DLV_SOFTINT ? EV_SOFTINT : EV_EXCEPTION,
+                        .vector = res->vector, .has_error = res->has_error,
+                        .error = res->error, .rip = rip, .addr = r->cr2 };
+    if (res->why[0])
+        snprintf(ev.text, sizeof(ev.text), "%.*s", EV_TEXT_MAX - 1, res->why);
+    note_event(e, &ev);
+}
+
+/* ----------------------------------------------- exceptions, interrupts */
+
+/* Deliver @r on the current state; VEXIT_SHUTDOWN on a triple fault. */
+static int deliver(struct ucv *e, struct cpu_state *s, const struct deliver_req *r,
+                   uint64_t rip, struct vcpu_exit *ex)
+{
+    struct deliver_result res;
+
+    memset(&res, 0, sizeof(res));
+    if (x86_deliver(s, &e->v->vm->mem, r, &res) < 0)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: malformed delivery of vector %u", r->vector);
+    e->st.exceptions++;
+    if (res.shutdown) {
+        ex->kind = VEXIT_SHUTDOWN;
+        ex->rip = rip;
+        snprintf(ex->text, sizeof(ex->text), "triple fault: %.80s", res.why);
+        return 1;
+    }
+    note_exception(e, r, &res, rip);
+    return ucv_set_state(e->v, s);
+}
+
+/* How the instruction at @rip raised its vector (it ran to completion when
+ * Unicorn moved RIP past it: INT n, INT3, INTO, INT1). */
+static enum deliver_kind trap_kind(struct ucv *e, const struct cpu_state *s, uint64_t rip)
+{
+    uint8_t op = 0;
+
+    read_code(e, s, code_linear(s, rip), &op, 1);
+    /* INT n, INT3 and INTO check the gate's DPL (SDM Vol. 3A 6.12.1.1);
+     * INT1 does not. */
+    return op == OP_INT1 ? DLV_TRAP : DLV_SOFTINT;
+}
+
+/* Instructions of the interrupted block that retired before the fault. */
+static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip)
+{
+    uint64_t lin = code_linear(s, rip);
+
+    if (e->code_hooked) {
+        if (e->last_code_rip == lin && e->executed > 0)
+            e->executed--;
+        return;
+    }
+    if (lin >= e->blk_addr && lin < e->blk_addr + e->blk_size && e->executed >= e->blk_before)
+        e->executed = e->blk_before + count_insns(e, s, e->blk_addr, lin);
+}
+
+/* #PF: the error code from the blob, checked against our own walk. */
+static uint32_t pf_error(struct ucv *e, const struct cpu_state *s, uint32_t err)
+{
+    struct pg_walk w;
+    unsigned flags = (err & PFEC_W ? PGW_WRITE : 0) | (err & PFEC_U ? PGW_USER : 0) |
+                     (err & PFEC_I ? PGW_FETCH : 0);
+
+    if (!pg_translate(s, &e->v->vm->mem, s->cr2, flags, &w) || !w.ok)
+        if ((w.pfec & (PFEC_P | PFEC_RSVD)) != (err & (PFEC_P | PFEC_RSVD)))
+            return w.pfec;   /* our walker decides; docs/ENGINE.md */
+    return err;
+}
+
+static int handle_exception(struct ucv *e, struct vcpu_exit *ex)
+{
+    struct cpu_state s;
+    struct deliver_req r = { .vector = (uint8_t)e->vector };
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    uint64_t rip = e->hook_rip;
+    if (s.rip != rip) {
+        r.kind = trap_kind(e, &s, rip);
+        r.next_rip = s.rip;
+        s.rip = rip;
+    } else {
+        uncount_fault(e, &s, rip);
+        r.kind = DLV_FAULT;
+        r.has_error = x86_vector_has_error(r.vector);
+        if (r.has_error)
+            r.error = uc_blob_u32(e->L, e->ctx, e->L->error_code);
+        if (r.vector == EXC_PF) {
+            r.cr2 = s.cr2;
+            r.error = pf_error(e, &s, r.error);
+        }
+    }
+    return deliver(e, &s, &r, rip, ex);
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    e->vector = intno;
+    uc_reg_read(uc, UC_X86_REG_RIP, &e->hook_rip);
+    stop_guest(e, STOP_EXC);
+}
+
+/* #UD, except SYSENTER/SYSEXIT which Unicorn may not implement. */
+static bool on_invalid(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+    struct cpu_state s;
+    uint8_t op[3] = { 0 };
+
+    uc_reg_read(uc, UC_X86_REG_RIP, &e->hook_rip);
+    memset(&s, 0, sizeof(s));
+    get_system(e, &s);
+    if (save_blob(e) == 0)
+        uc_blob_get_seg(e->L, e->ctx, SEG_CS, &s.seg[SEG_CS]);
+    read_code(e, &s, code_linear(&s, e->hook_rip), op, sizeof(op));
+    int rexw = (op[0] & REX_MASK) == REX_BASE && (op[0] & 0x8);
+    const uint8_t *o = (op[0] & REX_MASK) == REX_BASE ? op + 1 : op;
+    if (o[0] == OP_0F && (o[1] == OP_SYSEXIT || o[1] == OP_SYSENTER)) {
+        e->sys = o[1] == OP_SYSEXIT ? SYS_SYSEXIT : SYS_SYSENTER;
+        e->sys_rexw = rexw;
+        stop_guest(e, STOP_SYS);
+        return false;
+    }
+    e->vector = EXC_UD;
+    stop_guest(e, STOP_EXC);
+    return false;
+}
+
+/* ------------------------------------------------------ SYSCALL et al. */
+
+static void on_syscall(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    uc_reg_read(uc, UC_X86_REG_RIP, &e->hook_rip);
+    e->sys = SYS_SYSCALL;
+    stop_guest(e, STOP_SYS);
+}
+
+static void on_sysenter(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    uc_reg_read(uc, UC_X86_REG_RIP, &e->hook_rip);
+    e->sys = SYS_SYSENTER;
+    stop_guest(e, STOP_SYS);
+}
+
+#define SYS_INSN_LEN 2u   /* 0F 05, 0F 34 */
+
+static int handle_sys(struct ucv *e, struct vcpu_exit *ex)
+{
+    static const char *const names[] = { "syscall", "sysenter", "sysexit" };
+    struct cpu_state s;
+    uint8_t op[2] = { 0 };
+    int vec;
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    /* The hook may see RIP at or after the instruction: find its start. */
+    uint64_t at = e->hook_rip;
+    read_code(e, &s, code_linear(&s, at), op, 2);
+    if (e->sys != SYS_SYSEXIT && op[0] != OP_0F)
+        at -= SYS_INSN_LEN;
+    s.rip = at;
+    if (e->sys == SYS_SYSCALL)
+        vec = x86_syscall(&s, SYS_INSN_LEN);
+    else if (e->sys == SYS_SYSENTER)
+        vec = x86_sysenter(&s);
+    else
+        vec = x86_sysexit(&s, e->sys_rexw);
+    if (vec > 0) {
+        struct deliver_req r = { .vector = (uint8_t)vec, .kind = DLV_FAULT,
+                                 .has_error = x86_vector_has_error((uint8_t)vec) };
+        return deliver(e, &s, &r, at, ex);
+    }
+    struct event ev = { .kind = EV_SYSCALL, .rip = at, .addr = s.rip };
+    snprintf(ev.text, sizeof(ev.text), "%s", names[e->sys]);
+    note_event(e, &ev);
+    return ucv_set_state(e->v, &s);
+}
+
+/* CPUID: the one model of cpuid.c.  Returning 1 skips QEMU's own. */
+static int on_cpuid(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+    struct cpuid_regs r;
+
+    cpuid_model((uint32_t)rd64(e, UC_X86_REG_RAX), (uint32_t)rd64(e, UC_X86_REG_RCX),
+                e->v->index, e->v->vm->nvcpu ? e->v->vm->nvcpu : 1, &r);
+    wr64(e, UC_X86_REG_RAX, r.eax);
+    wr64(e, UC_X86_REG_RBX, r.ebx);
+    wr64(e, UC_X86_REG_RCX, r.ecx);
+    wr64(e, UC_X86_REG_RDX, r.edx);
+    (void)uc;
+    return 1;
+}
+
+/* RDTSC/RDTSCP: virtual time (instructions retired), never the host TSC. */
+static int on_rdtsc(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+    uint64_t t = e->vtsc_base + e->retired + e->executed;
+
+    wr64(e, UC_X86_REG_RAX, (uint32_t)t);
+    wr64(e, UC_X86_REG_RDX, t >> 32);
+    (void)uc;
+    return 1;
+}
+
+static int on_rdtscp(uc_engine *uc, void *opaque)
+{
+    struct ucv *e = opaque;
+    wr64(e, UC_X86_REG_RCX, e->v->index);   /* IA32_TSC_AUX */
+    return on_rdtsc(uc, opaque);
+}
+
+/* ------------------------------------------------------------ port I/O */
+
+static void io_exit(struct ucv *e, struct vcpu_exit *x, uint64_t addr, unsigned size,
+                    bool write, uint64_t value, enum vcpu_exit_kind kind)
+{
+    memset(x, 0, sizeof(*x));
+    x->kind = kind;
+    x->addr = addr;
+    x->size = (uint8_t)size;
+    x->write = write;
+    x->value = value;
+    x->executed = e->executed;
+    x->rip = rd64(e, UC_X86_REG_RIP);
+    e->v->io(e->v, x);
+}
+
+static uint32_t on_in(uc_engine *uc, uint32_t port, int size, void *opaque)
+{
+    struct vcpu_exit x;
+
+    io_exit(opaque, &x, port, (unsigned)size, false, 0, VEXIT_PIO);
+    (void)uc;
+    return (uint32_t)x.value;
+}
+
+static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *opaque)
+{
+    struct vcpu_exit x;
+
+    io_exit(opaque, &x, port, (unsigned)size, true, value, VEXIT_PIO);
+    (void)uc;
+}
+
+/* ----------------------------------------------------------------- MMIO */
+
+static uint64_t on_mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *opaque)
+{
+    struct ucv_mmio *m = opaque;
+    struct vcpu_exit x;
+
+    io_exit(m->e, &x, m->base + off, size, false, 0, VEXIT_MMIO);
+    (void)uc;
+    return x.value;
+}
+
+static void on_mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value,
+                          void *opaque)
+{
+    struct ucv_mmio *m = opaque;
+    struct vcpu_exit x;
+
+    io_exit(m->e, &x, m->base + off, size, true, value, VEXIT_MMIO);
+    (void)uc;
+}
+
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                        int64_t value, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)type; (void)size; (void)value;
+    e->bad_addr = addr;
+    e->stop = STOP_UNMAPPED;
+    return false;
+}
+
+static int map_mmio(struct ucv *e, uint64_t base, uint64_t end)
+{
+    if (end <= base)
+        return 0;
+    struct ucv_mmio *m = realloc(e->mmio, (e->nmmio + 1) * sizeof(*m));
+    if (!m)
+        return -VMS_ERR_NOMEM;
+    e->mmio = m;
+    m = &e->mmio[e->nmmio];
+    *m = (struct ucv_mmio){ .e = e, .base = base };
+    if (uc_mmio_map(e->uc, base, end - base, on_mmio_read, m, on_mmio_write, m) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot map MMIO 0x%llx-0x%llx",
+                          (unsigned long long)base, (unsigned long long)end);
+    e->nmmio++;
+    return 0;
+}
+
+/* [a, b) holds no device: RAM where the VM has it, else the open bus (an
+ * MMIO catch-all below 4 GiB that the bus answers with all ones). */
+static int map_gap(struct ucv *e, uint64_t a, uint64_t b)
+{
+    struct gmem *mem = &e->v->vm->mem;
+    uint64_t ram_end = b < mem->size ? b : mem->size;
+
+    if (a < ram_end && uc_mem_map_ptr(e->uc, a, ram_end - a, UC_PROT_ALL, mem->ram + a) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot map guest RAM");
+    uint64_t lo = a > mem->size ? a : mem->size, hi = b < PHYS_4G ? b : PHYS_4G;
+    return map_mmio(e, lo, hi);
+}
+
+/* Device ranges (page-rounded, merged) go to MMIO; the rest is a gap. */
+static int map_memory(struct ucv *e)
+{
+    const struct bus *bus = &e->v->vm->bus;
+    uint64_t cur = 0, top = e->v->vm->mem.size > PHYS_4G ? e->v->vm->mem.size : PHYS_4G;
+    int err;
+
+    for (unsigned i = 0; i < bus->n[BUS_MMIO]; i++) {
+        const struct bus_range *r = &bus->r[BUS_MMIO][i];
+        uint64_t b = r->base & ~(PAGE_SIZE_4K - 1);
+        uint64_t end = (r->base + r->len + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
+        if (b < cur)
+            b = cur;
+        if (end <= b)
+            continue;
+        if ((err = map_gap(e, cur, b)) < 0 || (err = map_mmio(e, b, end)) < 0)
+            return err;
+        cur = end;
+    }
+    return map_gap(e, cur, top);
+}
+
+/* ------------------------------------------------------ code coherence */
+
+/* Pages holding translated code are remembered (code_map); when the guest
+ * turns on EFER.NXE it can write them through non-executable aliases,
+ * which Unicorn 2.1.4 does not check, so a write hook watches stores
+ * (docs/ENGINE.md "Code coherence"). */
+static bool code_page(const struct ucv *e, uint64_t pa)
+{
+    uint64_t pg = pa / PAGE_SIZE_4K;
+    return pg < e->npages && (e->code_map[pg / 8] & (1u << (pg % 8)));
+}
+
+static void mark_code(struct ucv *e, uint64_t pa, uint64_t len)
+{
+    for (uint64_t pg = pa / PAGE_SIZE_4K; pg <= (pa + len - 1) / PAGE_SIZE_4K && pg < e->npages; pg++)
+        e->code_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
+}
+
+static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                     int64_t value, void *opaque)
+{
+    struct ucv *e = opaque;
+    struct cpu_state s;
+    struct pg_walk w;
+
+    (void)type; (void)value;
+    memset(&s, 0, sizeof(s));
+    s.cr0 = rd64(e, UC_X86_REG_CR0);
+    s.cr3 = rd64(e, UC_X86_REG_CR3);
+    s.cr4 = rd64(e, UC_X86_REG_CR4);
+    s.efer = rdmsr(e, MSR_EFER);
+    if (!pg_translate(&s, &e->v->vm->mem, addr, 0, &w))
+        return;
+    if (code_page(e, w.pa) || code_page(e, w.pa + (uint64_t)size - 1)) {
+        e->st.code_writes++;
+        e->flush_pending = true;   /* acted on at the next block boundary */
+    }
+    (void)uc;
+}
+
+static void watch_writes(struct ucv *e, bool on)
+{
+    if (on == e->write_hooked)
+        return;
+    if (on)
+        e->write_hooked = uc_hook_add(e->uc, &e->h_write, UC_HOOK_MEM_WRITE,
+                                      (void *)on_write, e, 1, 0) == UC_ERR_OK;
+    else if (uc_hook_del(e->uc, e->h_write) == UC_ERR_OK)
+        e->write_hooked = false;
+    uc_ctl_flush_tb(e->uc);
+    e->st.tb_flushes++;
+}
+
+static void flush_code(struct ucv *e)
+{
+    uc_ctl_flush_tb(e->uc);
+    uc_ctl_flush_tlb(e->uc);
+    e->st.tb_flushes++;
+    e->flush_pending = false;
+}
+
+/* Remember the physical pages of a block the first time it is seen. */
+static void note_block_pages(struct ucv *e, uint64_t addr, uint32_t size)
+{
+    struct cpu_state s;
+    struct pg_walk w;
+
+    memset(&s, 0, sizeof(s));
+    s.cr0 = rd64(e, UC_X86_REG_CR0);
+    s.cr3 = rd64(e, UC_X86_REG_CR3);
+    s.cr4 = rd64(e, UC_X86_REG_CR4);
+    s.efer = rdmsr(e, MSR_EFER);
+    if (pg_translate(&s, &e->v->vm->mem, addr, 0, &w))
+        mark_code(e, w.pa, 1);
+    if (size > 0 && pg_translate(&s, &e->v->vm->mem, addr + size - 1, 0, &w))
+        mark_code(e, w.pa, 1);
+}
+
+/* ------------------------------------------------- counting and stepping */
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+    uc_tb tb;
+
+    if (e->v->kick) {
+        stop_guest(e, STOP_KICK);
+        return;
+    }
+    if (e->flush_pending) {
+        stop_guest(e, STOP_FLUSH);   /* this block may be stale: not run */
+        return;
+    }
+    if (e->code_hooked)
+        return;                      /* the code hook counts */
+    if (uc_ctl_request_cache(uc, addr, &tb) != UC_ERR_OK)
+        tb.icount = 1;
+    if (e->executed + tb.icount > e->budget) {
+        stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
+        return;
+    }
+    e->blk_addr = addr;
+    e->blk_size = size;
+    e->blk_before = e->executed;
+    e->executed += tb.icount;
+    if (e->write_hooked)
+        note_block_pages(e, addr, size);
+}
+
+static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)size;
+    if (e->code_left == 0) {
+        stop_guest(e, STOP_COUNT);   /* before this instruction */
+        return;
+    }
+    e->code_left--;
+    e->executed++;
+    e->last_code_rip = addr;
+    if (e->write_hooked)
+        note_block_pages(e, addr, size);
+}
+
+/* A code hook fires only in blocks translated after it exists: flush. */
+static int code_hook(struct ucv *e, bool on)
+{
+    if (on == e->code_hooked)
+        return 0;
+    if (on && uc_hook_add(e->uc, &e->h_code, UC_HOOK_CODE, (void *)on_code, e, 1, 0) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a code hook");
+    if (!on)
+        uc_hook_del(e->uc, e->h_code);
+    e->code_hooked = on;
+    uc_ctl_flush_tb(e->uc);
+    e->st.tb_flushes++;
+    return 0;
+}
+
+static int ucv_set_step(struct vcpu *v, bool on)
+{
+    struct ucv *e = eng(v);
+
+    e->stepping = on;
+    return code_hook(e, on);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static void set_text(struct vcpu_exit *ex, const char *fmt, const char *detail)
+{
+    snprintf(ex->text, sizeof(ex->text), fmt, detail);
+}
+
+/* uc_emu_start returned with nothing stopping it on purpose. */
+static int natural_exit(struct ucv *e, uc_err err, struct vcpu_exit *ex)
+{
+    ex->rip = rd64(e, UC_X86_REG_RIP);
+    if (err == UC_ERR_OK) {
+        ex->kind = VEXIT_HLT;
+        return 1;
+    }
+    if (e->stop == STOP_UNMAPPED) {
+        ex->kind = VEXIT_SHUTDOWN;
+        snprintf(ex->text, sizeof(ex->text),
+                 "guest accessed unmapped address 0x%llx (outside RAM and the 4 GiB hole)",
+                 (unsigned long long)e->bad_addr);
+        return 1;
+    }
+    ex->kind = VEXIT_ERROR;
+    set_text(ex, "unicorn: %s", uc_strerror(err));
+    return -VMS_ERR_ENGINE;
+}
+
+/* Handle one stop; 0 = keep running, 1 = exit filled, < 0 = error. */
+static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
+{
+    switch (e->stop) {
+    case STOP_NONE:
+    case STOP_UNMAPPED:
+        return natural_exit(e, err, ex);
+    case STOP_BUDGET:
+        return code_hook(e, true);   /* the tail runs counted */
+    case STOP_COUNT:
+        ex->kind = e->stepping ? VEXIT_STEP : VEXIT_BUDGET;
+        return 1;
+    case STOP_KICK:
+        e->v->kick = 0;
+        ex->kind = VEXIT_KICK;
+        return 1;
+    case STOP_EXC:
+        return handle_exception(e, ex);
+    case STOP_SYS:
+        return handle_sys(e, ex);
+    case STOP_FLUSH:
+        flush_code(e);
+        return 0;
+    }
+    return 0;
+}
+
+static uc_err start(struct ucv *e)
+{
+    e->stop = STOP_NONE;
+    e->st.runs++;
+    if (e->code_hooked)
+        e->code_left = e->stepping ? 1 : e->budget - e->executed;
+    return uc_emu_start(e->uc, rd64(e, UC_X86_REG_RIP), 0, 0, 0);
+}
+
+static void nxe_watch(struct ucv *e)
+{
+    watch_writes(e, (rdmsr(e, MSR_EFER) & EFER_NXE) != 0);
+}
+
+static int run_loop(struct ucv *e, struct vcpu_exit *ex)
+{
+    int rc = 0;
+
+    if (e->pending_shutdown[0]) {
+        ex->kind = VEXIT_SHUTDOWN;
+        snprintf(ex->text, sizeof(ex->text), "%s", e->pending_shutdown);
+        return 1;
+    }
+    while (rc == 0) {
+        if (e->v->kick) {
+            e->v->kick = 0;
+            ex->kind = VEXIT_KICK;
+            return 1;
+        }
+        if (e->executed >= e->budget && !e->stepping) {
+            ex->kind = VEXIT_BUDGET;
+            return 1;
+        }
+        nxe_watch(e);
+        rc = dispatch(e, start(e), ex);
+        if (rc == 0 && e->stepping && e->stop == STOP_EXC)
+            rc = (ex->kind = VEXIT_STEP, 1);
+    }
+    return rc;
+}
+
+static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
+{
+    struct ucv *e = eng(v);
+
+    memset(ex, 0, sizeof(*ex));
+    e->budget = budget;
+    e->executed = 0;
+    e->blk_size = 0;
+    int rc = run_loop(e, ex);
+    if (!e->stepping && e->code_hooked && code_hook(e, false) < 0 && rc >= 0)
+        rc = -VMS_ERR_ENGINE;
+    ex->executed = e->executed;
+    if (!ex->rip)
+        ex->rip = rd64(e, UC_X86_REG_RIP);
+    e->retired += e->executed;
+    e->executed = 0;
+    v->insns += ex->executed;
+    if (rc < 0 && ex->kind != VEXIT_ERROR) {
+        ex->kind = VEXIT_ERROR;
+        set_text(ex, "unicorn engine: %s", vms_lasterr(rc));
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------ interrupts in */
+
+static bool ucv_can_inject(struct vcpu *v)
+{
+    struct ucv *e = eng(v);
+
+    if (!(rd64(e, UC_X86_REG_RFLAGS) & RFLAGS_IF) || save_blob(e) < 0)
+        return false;
+    return !(uc_blob_u32(e->L, e->ctx, e->L->hflags) & QHF_INHIBIT_IRQ);
+}
+
+static int ucv_inject(struct vcpu *v, uint8_t vector)
+{
+    struct ucv *e = eng(v);
+    struct cpu_state s;
+    struct deliver_result res;
+    struct deliver_req r = { .vector = vector, .kind = DLV_EXTERNAL };
+
+    if (ucv_get_state(v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    memset(&res, 0, sizeof(res));
+    if (x86_deliver(&s, &v->vm->mem, &r, &res) < 0)
+        return -VMS_ERR_INVAL;
+    e->st.exceptions++;
+    if (res.shutdown) {
+        snprintf(e->pending_shutdown, sizeof(e->pending_shutdown), "triple fault: %.80s", res.why);
+        return 0;   /* the next run() reports VEXIT_SHUTDOWN */
+    }
+    return ucv_set_state(v, &s);
+}
+
+static void ucv_mem_written(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+    struct ucv *e = eng(v);
+
+    (void)gpa; (void)len;
+    /* uc_ctl_remove_cache takes virtual addresses; a host write names
+     * physical ones, so drop everything (~16 us with a 32 MiB buffer). */
+    flush_code(e);
+}
+
+/* -------------------------------------------------------- create/destroy */
+
+static int add_hooks(struct ucv *e)
+{
+    uc_engine *uc = e->uc;
+    uc_hook h;
+    int ok = 1;
+
+    ok &= uc_hook_add(uc, &e->h_block, UC_HOOK_BLOCK, (void *)on_block, e, 1, 0) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)on_intr, e, 1, 0) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, (void *)on_invalid, e, 1, 0) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_in, e, 1, 0, UC_X86_INS_IN) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_out, e, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSCALL) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_sysenter, e, 1, 0, UC_X86_INS_SYSENTER) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_cpuid, e, 1, 0, UC_X86_INS_CPUID) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_rdtsc, e, 1, 0, UC_X86_INS_RDTSC) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_rdtscp, e, 1, 0, UC_X86_INS_RDTSCP) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) == UC_ERR_OK;
+    return ok ? 0 : vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot install hooks");
+}
+
+static int open_engine(struct ucv *e)
+{
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot open an x86-64 engine");
+    if (uc_ctl_set_cpu_model(e->uc, UC_CPU_MODEL) != UC_ERR_OK ||
+        uc_ctl_set_tcg_buffer_size(e->uc, UC_TCG_BUFFER) != UC_ERR_OK ||
+        uc_ctl_exits_enable(e->uc) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot configure the engine");
+    if (uc_context_alloc(e->uc, &e->ctx) != UC_ERR_OK ||
+        uc_context_size(e->uc) != e->L->size)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: context size differs from calibration");
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &e->cs) != CS_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "capstone: cannot open an x86 decoder");
+    return 0;
+}
+
+/* Reset: real mode at F000:FFF0 (SDM Vol. 3A 9.1.1). */
+static int reset_cpu(struct ucv *e)
+{
+    struct cpu_state s;
+
+    x86_reset_state(&s, 0xF000, 0xFFF0);
+    return ucv_set_state(e->v, &s);
+}
+
+static void ucv_destroy(struct vcpu *v)
+{
+    struct ucv *e = v ? v->engine : NULL;
+
+    if (!e)
+        return;
+    if (e->cs)
+        cs_close(&e->cs);
+    if (e->ctx)
+        uc_context_free(e->ctx);
+    if (e->uc)
+        uc_close(e->uc);
+    free(e->code_map);
+    free(e->mmio);
+    free(e);
+    v->engine = NULL;
+}
+
+static int ucv_create(struct vcpu *v)
+{
+    struct ucv *e = calloc(1, sizeof(*e));
+    int err;
+
+    if (!e)
+        return -VMS_ERR_NOMEM;
+    v->engine = e;
+    e->v = v;
+    e->L = uc_blob_layout();
+    if (!e->L) {
+        err = -VMS_ERR_ENGINE;
+        goto fail;
+    }
+    e->npages = v->vm->mem.size / PAGE_SIZE_4K;
+    e->code_map = calloc(e->npages / 8 + 1, 1);
+    if (!e->code_map) {
+        err = -VMS_ERR_NOMEM;
+        goto fail;
+    }
+    if ((err = open_engine(e)) < 0 || (err = map_memory(e)) < 0 ||
+        (err = add_hooks(e)) < 0 || (err = reset_cpu(e)) < 0)
+        goto fail;
+    return 0;
+fail:
+    ucv_destroy(v);
+    return err;
+}
+
+void uc_engine_stats(const struct vcpu *v, struct uc_engine_stats *out)
+{
+    *out = eng(v)->st;
+}
+
+const char *uc_engine_version(void)
+{
+    static char text[16];
+    unsigned major, minor;
+    unsigned full = uc_version(&major, &minor);
+
+    snprintf(text, sizeof(text), "%u.%u.%u", major, minor, (full >> 8) & 0xFF);
+    return text;
+}
+
+const struct vcpu_ops uc_vcpu_ops = {
+    .name = "unicorn",
+    .create = ucv_create,
+    .destroy = ucv_destroy,
+    .run = ucv_run,
+    .get_state = ucv_get_state,
+    .set_state = ucv_set_state,
+    .can_inject = ucv_can_inject,
+    .inject = ucv_inject,
+    .set_step = ucv_set_step,
+    .mem_written = ucv_mem_written,
+};

@@ -1,0 +1,28 @@
+/* uc_engine.h - Unicorn engine extras beyond struct vcpu_ops.
+ *
+ * The engine itself is uc_vcpu_ops (vcpu.h).  These are for tests, the
+ * benchmark and the "about" view: what the engine measured about itself.
+ * docs/ENGINE.md explains the mechanisms.
+ */
+#ifndef VMS_UC_ENGINE_H
+#define VMS_UC_ENGINE_H
+
+#include <stdint.h>
+
+#include "vcpu.h"
+
+struct uc_engine_stats {
+    uint64_t runs;             /* uc_emu_start calls */
+    uint64_t exceptions;       /* exceptions/interrupts delivered by the engine */
+    uint64_t tb_flushes;       /* translation-cache flushes */
+    uint64_t code_writes;      /* stores that hit a page holding translated code
+                                  through a non-executable mapping */
+};
+
+/* Counters of @v (a vCPU created with uc_vcpu_ops). */
+void uc_engine_stats(const struct vcpu *v, struct uc_engine_stats *out);
+
+/* "2.1.4": the libunicorn version the engine runs with. */
+const char *uc_engine_version(void);
+
+#endif
