@@ -833,6 +833,10 @@ int x86_deliver(struct cpu_state *s, struct gmem *mem, const struct deliver_req 
         }
         if (rc == STEP_UNSUPPORTED)
             return shutdown(res, true, "%s", c.f.what);
+        /* A #PF loads CR2 when it is detected, also when it becomes #DF
+         * (a #DF handler reads CR2 to spot a stack overflow). */
+        if (c.f.vector == EXC_PF)
+            cr2 = c.f.cr2;
         fault_name(&c.f, fn, sizeof(fn));
         if (!escalate(&cur, &c.f, res))
             return shutdown(res, false, "triple fault: %s (%s) while delivering #DF",
