@@ -63,7 +63,8 @@ static bool syscall_ok(const struct cpu_state *s)
 
 int x86_syscall(struct cpu_state *s, unsigned insn_len)
 {
-    uint16_t cs = (uint16_t)(s->star >> STAR_SYSCALL_SHIFT) & SEL_INDEX_TI_MASK;
+    uint16_t star_cs = (uint16_t)(s->star >> STAR_SYSCALL_SHIFT);
+    uint16_t cs = star_cs & SEL_INDEX_TI_MASK;    /* RPL forced to 0 */
 
     if (!syscall_ok(s))
         return EXC_UD;
@@ -72,7 +73,8 @@ int x86_syscall(struct cpu_state *s, unsigned insn_len)
     s->gpr[GPR_R11] = s->rflags & ~RFLAGS_RF;
     s->rip = s->lstar;
     s->rflags = (s->rflags & ~s->fmask & ~RFLAGS_RF) | RFLAGS_FIXED;
-    load_flat(s, cs, (uint16_t)(cs + SYSRET_SS_OFFSET), 0, 64);
+    /* SS = STAR[47:32] + 8, without the RPL masking CS gets. */
+    load_flat(s, cs, (uint16_t)(star_cs + SYSRET_SS_OFFSET), 0, 64);
     return 0;
 }
 
