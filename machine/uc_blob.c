@@ -11,9 +11,10 @@
  *     the descriptor said.
  *  3. hflags: the one word whose owned bits read "real mode" on a fresh
  *     UC_MODE_16 engine and "64-bit, CPL 0" on a fresh UC_MODE_64 engine.
- *  4. error_code / old_exception: probe guests raise #GP(0x1234) and #DE on
- *     fresh engines; the words reading 0x1234 / 0 and 13 / 0 (and -1
- *     before any fault) are the ones.
+ *  4. error_code / old_exception / exception_is_int: probe guests raise
+ *     #GP(0x1234), #DE and INT 0x42 on fresh engines; the words reading
+ *     0x1234 / 0, 13 / 0 (and -1 before any fault), and 0 / 0 / 1 (within
+ *     16 bytes after the error code, QEMU's order) are the ones.
  * The engine then verifies the whole layout semantically (uc_engine.c).
  * Offsets are only computed here, once; afterwards they are read-only.
  */
@@ -454,6 +455,11 @@ static const uint8_t probe_gp_code[] = {
     0x8E, 0xDB,               /* mov ds,bx -> #GP(0x1234) */
     0xF4,
 };
+static const uint8_t probe_int_code[] = {
+    0x66, 0xBB, 0x34, 0x12,   /* mov bx,0x1234 */
+    0xCD, 0x42,               /* int 0x42 */
+    0xF4,
+};
 static const uint8_t probe_de_code[] = {
     0x66, 0xBB, 0x34, 0x12,   /* mov bx,0x1234: same registers as above */
     0x31, 0xC9,               /* xor ecx,ecx */
@@ -502,19 +508,41 @@ static long unique_where(const void *a, uint32_t va, const void *b, uint32_t vb,
     return found;
 }
 
+/* The word in (@err, @err + 16] reading 1 after INT n and 0 after faults. */
+static long find_is_int(const void *in, const void *gp, const void *de, long err)
+{
+    long found = -1;
+    for (long o = err + 4; o <= err + 16; o += 4) {
+        if (uc_blob_u32(NULL, in, (size_t)o) != 1 || uc_blob_u32(NULL, gp, (size_t)o) != 0 ||
+            uc_blob_u32(NULL, de, (size_t)o) != 0)
+            continue;
+        if (found >= 0)
+            return -2;
+        found = o;
+    }
+    return found;
+}
+
 static int cal_exceptions(struct uc_blob_layout *L)
 {
-    void *pre = NULL, *gp = NULL, *de = NULL;
-    long err = -1, old = -1;
+    void *pre = NULL, *gp = NULL, *de = NULL, *in = NULL;
+    long err = -1, old = -1, is_int = -1;
 
     if (fault_blobs(probe_gp_code, sizeof(probe_gp_code), EXC_GP, &pre, &gp, L->size) == 0 &&
-        fault_blobs(probe_de_code, sizeof(probe_de_code), EXC_DE, NULL, &de, L->size) == 0) {
-        err = unique_where(gp, 0x1234, de, 0, NULL, 0, L->size);
+        fault_blobs(probe_de_code, sizeof(probe_de_code), EXC_DE, NULL, &de, L->size) == 0 &&
+        fault_blobs(probe_int_code, sizeof(probe_int_code), 0x42, NULL, &in, L->size) == 0) {
+        err = unique_where(gp, 0x1234, de, 0, in, 0, L->size);
         old = unique_where(gp, EXC_GP, de, EXC_DE, pre, UINT32_MAX, L->size);
+        if (err >= 0 && (size_t)err + 20 <= L->size)
+            is_int = find_is_int(in, gp, de, err);
     }
     free(pre);
     free(gp);
     free(de);
+    free(in);
+    if (is_int < 0)
+        return cal_fail("exception_is_int not found");
+    L->exception_is_int = (size_t)is_int;
     if (err < 0)
         return cal_fail("exception error code not found");
     if (old < 0)

@@ -48,6 +48,7 @@ struct uc_blob_layout {
     struct uc_seg_fields f;
     size_t hflags;               /* uint32_t */
     size_t error_code;           /* int32_t: error code of the last exception */
+    size_t exception_is_int;     /* int32_t: 1 when raised by INT n/INT3/INTO */
     size_t old_exception;        /* int32_t: -1 = none in flight */
 };
 

@@ -84,6 +84,7 @@ struct ucv {
     enum ucv_stop stop;
     uint32_t vector;               /* STOP_EXC */
     uint64_t hook_rip;             /* RIP inside the hook */
+    bool invalid;                  /* STOP_EXC came from the #UD hook */
     enum ucv_sys sys;
     int sys_rexw;
     uint64_t bad_addr;             /* STOP_UNMAPPED */
@@ -218,7 +219,12 @@ static int ucv_get_state(struct vcpu *v, struct cpu_state *s)
  * when PG is turned on with EFER.LME and CR4.PAE; SDM Vol. 3A 9.8.5). */
 static void put_control(struct ucv *e, const struct cpu_state *s)
 {
-    wr64(e, UC_X86_REG_CR0, rd64(e, UC_X86_REG_CR0) & ~CR0_PG);
+    /* EFER.LMA is not writable through WRMSR (QEMU's update mask): clear
+     * it by turning paging on and off with EFER.LME and CR4.PAE set. */
+    wr64(e, UC_X86_REG_CR4, CR4_PAE);
+    wrmsr(e, MSR_EFER, EFER_LME);
+    wr64(e, UC_X86_REG_CR0, CR0_PE | CR0_PG);
+    wr64(e, UC_X86_REG_CR0, CR0_PE);
     wr64(e, UC_X86_REG_CR4, s->cr4);
     wr64(e, UC_X86_REG_CR3, s->cr3);
     wrmsr(e, MSR_EFER, s->efer & ~EFER_LMA);
@@ -389,6 +395,18 @@ static enum deliver_kind trap_kind(struct ucv *e, const struct cpu_state *s, uin
     return op == OP_INT1 ? DLV_TRAP : DLV_SOFTINT;
 }
 
+/* Start of the INT n (CD ib), INT3 (CC), INTO (CE) or INT1 (F1) that
+ * ended at @s->rip. */
+static uint64_t int_insn_start(struct ucv *e, const struct cpu_state *s, uint32_t vector)
+{
+    uint8_t b[2] = { 0 };
+
+    read_code(e, s, code_linear(s, s->rip - 2), b, 2);
+    if (b[0] == OP_INTN && b[1] == vector)
+        return s->rip - 2;
+    return s->rip - 1;
+}
+
 /* Instructions of the interrupted block that retired before the fault. */
 static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip)
 {
@@ -423,12 +441,19 @@ static int handle_exception(struct ucv *e, struct vcpu_exit *ex)
 
     if (ucv_get_state(e->v, &s) < 0)
         return -VMS_ERR_ENGINE;
-    uint64_t rip = e->hook_rip;
-    if (s.rip != rip) {
+    /* QEMU raise_interrupt(): exception_is_int = 1 for INT n, INT3, INTO,
+     * INT1; RIP is then already the next instruction (Unicorn sets it to
+     * exception_next_eip), and the instruction retired. */
+    uint64_t rip = e->invalid ? e->hook_rip : s.rip;
+    bool is_int = !e->invalid && uc_blob_u32(e->L, e->ctx, e->L->exception_is_int);
+    e->invalid = false;
+    if (is_int) {
+        rip = int_insn_start(e, &s, e->vector);
         r.kind = trap_kind(e, &s, rip);
         r.next_rip = s.rip;
         s.rip = rip;
     } else {
+        s.rip = rip;
         uncount_fault(e, &s, rip);
         r.kind = DLV_FAULT;
         r.has_error = x86_vector_has_error(r.vector);
@@ -446,8 +471,8 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *opaque)
 {
     struct ucv *e = opaque;
 
+    (void)uc;
     e->vector = intno;
-    uc_reg_read(uc, UC_X86_REG_RIP, &e->hook_rip);
     stop_guest(e, STOP_EXC);
 }
 
@@ -473,6 +498,7 @@ static bool on_invalid(uc_engine *uc, void *opaque)
         return false;
     }
     e->vector = EXC_UD;
+    e->invalid = true;
     stop_guest(e, STOP_EXC);
     return false;
 }
@@ -547,11 +573,27 @@ static int on_cpuid(uc_engine *uc, void *opaque)
     return 1;
 }
 
+/* Instructions retired before the one at RIP (the block hook counted the
+ * whole block already; the code hook counted this instruction). */
+static uint64_t retired_now(struct ucv *e)
+{
+    struct cpu_state s;
+
+    if (e->code_hooked)
+        return e->executed - 1;
+    memset(&s, 0, sizeof(s));
+    get_system(e, &s);
+    if (save_blob(e) == 0)
+        uc_blob_get_seg(e->L, e->ctx, SEG_CS, &s.seg[SEG_CS]);
+    uint64_t lin = code_linear(&s, rd64(e, UC_X86_REG_RIP));
+    return e->blk_before + count_insns(e, &s, e->blk_addr, lin);
+}
+
 /* RDTSC/RDTSCP: virtual time (instructions retired), never the host TSC. */
 static int on_rdtsc(uc_engine *uc, void *opaque)
 {
     struct ucv *e = opaque;
-    uint64_t t = e->vtsc_base + e->retired + e->executed;
+    uint64_t t = e->vtsc_base + e->retired + retired_now(e);
 
     wr64(e, UC_X86_REG_RAX, (uint32_t)t);
     wr64(e, UC_X86_REG_RDX, t >> 32);
