@@ -35,6 +35,11 @@
 #define PHYS_4G           (1ull << 32)
 #define MAX_INSN_BYTES    15u
 #define MAX_BLOCK_BYTES   4096u
+/* uc_ctl_request_cache() without the header macro's signed shift
+ * (3 << 30 overflows int; UBSan). */
+#define UCV_CTL_REQUEST_CACHE \
+    ((uc_control_type)((unsigned)UC_CTL_TB_REQUEST_CACHE | (2u << 26) | \
+                       ((unsigned)UC_CTL_IO_READ_WRITE << 30)))
 
 /* Opcodes the engine must recognise (SDM Vol. 2). */
 #define OP_INT3    0xCC
@@ -821,7 +826,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     }
     if (e->code_hooked)
         return;                      /* the code hook counts */
-    if (uc_ctl_request_cache(uc, addr, &tb) != UC_ERR_OK)
+    if (uc_ctl(uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
         tb.icount = 1;
     if (e->executed + tb.icount > e->budget) {
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */

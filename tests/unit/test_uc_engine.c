@@ -169,6 +169,14 @@ __asm__(
     "  call *%rbx\n  out %eax, $0x84\n"
     "  movabs $0x80009001, %rdx\n  movl $4, (%rdx)\n"   /* NX alias */
     "  call *%rbx\n  out %eax, $0x84\n"
+    /* a kernel's direct map: the NX alias is used (and cached in the
+     * TLB) before the code runs, then used again to rewrite it */
+    "  movabs $0x8000B001, %rdx\n  movl $5, (%rdx)\n"
+    "  mov $0xB000, %ebx\n  call *%rbx\n  out %eax, $0x84\n"
+    "  movl $6, (%rdx)\n"
+    "  call *%rbx\n  out %eax, $0x84\n"
+    "  movl $7, (%rdx)\n"
+    "  call *%rbx\n  out %eax, $0x84\n"
     "  hlt\n"
     "g_coh_end:\n"
     ".globl g_f, g_f_end\n"
@@ -823,6 +831,7 @@ static void test_coherence(void **state)
     long_state(f, &s, 0);
     LOADG(f, LOAD, g_coh);
     LOADG(f, 0x9000, g_f);
+    LOADG(f, 0xB000, g_f);
     s.gpr[GPR_RBX] = 0x9000;
     set(f, &s);
     struct vcpu_exit ex = run(f, 1000);
@@ -831,13 +840,15 @@ static void test_coherence(void **state)
     expect_io(f, 1, 0x84, 2, 4, true);   /* own mapping */
     expect_io(f, 2, 0x84, 3, 4, true);   /* executable alias */
     expect_io(f, 3, 0x84, 4, 4, true);   /* non-executable alias */
+    expect_io(f, 4, 0x84, 5, 4, true);   /* direct map, cached TLB entry */
+    expect_io(f, 5, 0x84, 6, 4, true);
+    expect_io(f, 6, 0x84, 7, 4, true);
     /* the host rewrites it: mem_written */
     put32(f, 0x9001, 9);
     uc_vcpu_ops.mem_written(&f->v, 0x9001, 4);
     f->nio = 0;
     set(f, &s);
-    ex = run(f, 3);
-    ex = run(f, 2);
+    ex = run(f, 5);   /* mov, call, mov, ret, out */
     expect_io(f, 0, 0x84, 9, 4, true);
 }
 
