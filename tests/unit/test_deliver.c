@@ -370,6 +370,32 @@ static void test_prot_ring3_to_0_no_error(void **state)
     assert_int_equal(f->s.rflags, RFLAGS_FIXED | RFLAGS_IF);   /* trap gate */
 }
 
+/* A 16-bit trap gate pushes 16-bit FLAGS, CS, IP and an error code;
+ * ring 3 -> 0 through a 16-bit TSS (SP0 at 2, SS0 at 4). */
+static void test_prot_16bit_gate_tss16(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state *s = &f->s;
+
+    prot32(f, 3);
+    s->seg[SEG_TR].type = SYSTYPE_TSS16_BUSY;
+    s->seg[SEG_TR].limit = 0x2B;
+    wr(&f->mem, TSS_BASE + 2, 0x9000, 2);
+    wr(&f->mem, TSS_BASE + 4, SEL_DATA0, 2);
+    gate32(&f->mem, EXC_GP, SEL_CODE0, 0x12345678, SYSTYPE_TRAP16, 0, true);
+    deliver(f, fault(EXC_GP, true, 0x18));
+    assert_delivered(f, EXC_GP, true, 0x18);
+    assert_int_equal(rd(&f->mem, 0x9000 - 2, 2), SEL_DATA3);
+    assert_int_equal(rd(&f->mem, 0x9000 - 4, 2), STACK3 & 0xFFFF);
+    assert_int_equal(rd(&f->mem, 0x9000 - 6, 2), RFLAGS_FIXED | RFLAGS_IF);
+    assert_int_equal(rd(&f->mem, 0x9000 - 8, 2), SEL_CODE3);
+    assert_int_equal(rd(&f->mem, 0x9000 - 10, 2), USER_RIP & 0xFFFF);
+    assert_int_equal(rd(&f->mem, 0x9000 - 12, 2), 0x18);
+    assert_int_equal(s->gpr[GPR_RSP], 0x9000 - 12);
+    assert_int_equal(s->rip, 0x5678);   /* 16-bit gate: 16-bit offset */
+    assert_int_equal(s->rflags, RFLAGS_FIXED | RFLAGS_IF);
+}
+
 /* INT 0x80 through a DPL 0 gate from ring 3: #GP(0x80*8+2), saved EIP =
  * the INT instruction. */
 static void test_prot_int_gate_dpl(void **state)
@@ -777,6 +803,7 @@ int main(void)
         T(test_real_ivt), T(test_real_sp_wrap), T(test_real_triple_fault),
         T(test_prot_interrupt_gate_clears_if), T(test_prot_trap_gate_keeps_if),
         T(test_prot_ring3_to_0_error), T(test_prot_ring3_to_0_no_error),
+        T(test_prot_16bit_gate_tss16),
         T(test_prot_int_gate_dpl), T(test_prot_int_gate_dpl3_ok),
         T(test_prot_gate_not_present), T(test_prot_idt_limit), T(test_prot_benign_then_np),
         T(test_prot_contributory_double_fault), T(test_prot_pf_then_gp_double_fault),
