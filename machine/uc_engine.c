@@ -68,6 +68,13 @@ enum ucv_sys { SYS_SYSCALL, SYS_SYSENTER, SYS_SYSEXIT };
 
 struct ucv;
 
+/* Instruction counts of translation blocks by (address, size): asking
+ * Unicorn (uc_ctl_request_cache) costs ~6 ns per block, a hit here ~1 ns.
+ * Emptied whenever translations or the address space may have changed
+ * (set_state, flushes); docs/ENGINE.md discusses the residual aliasing. */
+#define ICACHE_SLOTS 4096u
+struct icache_slot { uint64_t addr; uint32_t size; uint32_t icount; };
+
 struct ucv_mmio {
     struct ucv *e;
     uint64_t base;
@@ -107,9 +114,11 @@ struct ucv {
     struct ucv_mmio *mmio;
     unsigned nmmio;
     struct uc_engine_stats st;
+    struct icache_slot icache[ICACHE_SLOTS];
 };
 
 static struct ucv *eng(const struct vcpu *v) { return v->engine; }
+static void icache_clear(struct ucv *e);
 
 static void stop_guest(struct ucv *e, enum ucv_stop why)
 {
@@ -288,6 +297,7 @@ static int ucv_set_state(struct vcpu *v, const struct cpu_state *s)
     put_control(e, s);
     put_regs(e, s);
     e->apic_base = s->apic_base;
+    icache_clear(e);
     e->vtsc_base = s->tsc - e->retired - e->executed;
     if (put_blob(e, s) < 0)
         return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot restore the CPU context");
@@ -784,8 +794,14 @@ static void watch_writes(struct ucv *e, bool on)
     e->st.tb_flushes++;
 }
 
+static void icache_clear(struct ucv *e)
+{
+    memset(e->icache, 0, sizeof(e->icache));   /* size 0 never matches */
+}
+
 static void flush_code(struct ucv *e)
 {
+    icache_clear(e);
     uc_ctl_flush_tb(e->uc);
     uc_ctl_flush_tlb(e->uc);
     e->st.tb_flushes++;
@@ -826,8 +842,14 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     }
     if (e->code_hooked)
         return;                      /* the code hook counts */
-    if (uc_ctl(uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
-        tb.icount = 1;
+    struct icache_slot *c = &e->icache[(addr ^ (addr >> 12)) % ICACHE_SLOTS];
+    if (c->addr == addr && c->size == size) {
+        tb.icount = (uint16_t)c->icount;
+    } else {
+        if (uc_ctl(uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
+            tb.icount = 1;
+        *c = (struct icache_slot){ addr, size, tb.icount };
+    }
     if (e->executed + tb.icount > e->budget) {
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
         return;
