@@ -67,7 +67,8 @@ int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size
     *ops = &uc_vcpu_ops;
     /* A /dev/kvm that is there but unusable is worth a word; its absence
      * (the common case on this project's machines) is not. */
-    if (engine_kvm_probe(kvm_why, sizeof(kvm_why)) < 0 && access(KVM_DEVICE, F_OK) == 0)
+    if (engine_kvm_probe(kvm_why, sizeof(kvm_why)) == -VMS_ERR_NOKVM &&
+        access(KVM_DEVICE, F_OK) == 0)
         snprintf(why, len, "%s; using the Unicorn engine", kvm_why);
     return 0;
 }

@@ -389,11 +389,17 @@ static int deliver(struct ucv *e, struct cpu_state *s, const struct deliver_req 
         return vms_seterr(VMS_ERR_ENGINE, "unicorn: malformed delivery of vector %u", r->vector);
     e->st.exceptions++;
     if (res.shutdown) {
-        ex->kind = VEXIT_SHUTDOWN;
+        /* res.why reads "triple fault: ..." or, for what the engine cannot
+         * deliver (task gates), says so: an engine error, not a guest one. */
+        ex->kind = res.unsupported ? VEXIT_ERROR : VEXIT_SHUTDOWN;
         ex->rip = rip;
-        snprintf(ex->text, sizeof(ex->text), "triple fault: %.80s", res.why);
+        snprintf(ex->text, sizeof(ex->text), "%.*s", (int)sizeof(ex->text) - 1, res.why);
         return 1;
     }
+    /* A delivery takes time like an instruction: a guest whose handler
+     * faults at once (a fault loop, as on hardware) still spends its
+     * budget, so the scheduler and --timeout keep control. */
+    e->executed++;
     note_exception(e, r, &res, rip);
     return ucv_set_state(e->v, s);
 }
@@ -1012,7 +1018,6 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
         ex->rip = rd64(e, UC_X86_REG_RIP);
     e->retired += e->executed;
     e->executed = 0;
-    v->insns += ex->executed;
     if (rc < 0 && ex->kind != VEXIT_ERROR) {
         ex->kind = VEXIT_ERROR;
         set_text(ex, "unicorn engine: %s", vms_lasterr(rc));
