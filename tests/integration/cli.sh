@@ -1,5 +1,5 @@
 # cli.sh - the command line: help, version, bad input gets one line and status 2.
-. tests/integration/lib.sh
+. tests/testlib.sh
 
 expect_status 0 "--help" "$PROG" --help
 grep -q "usage: vmscope run" "$TMP/out" || fail "--help prints usage"

@@ -1,6 +1,6 @@
 # determinism.sh - the same image twice gives the same event stream, byte
 # for byte; also with several VMs on several simulated pCPUs.
-. tests/integration/lib.sh
+. tests/testlib.sh
 
 for s in $(scenarios); do
     img="$SCN/$s/$(conf "$s" image)"

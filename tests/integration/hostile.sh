@@ -1,7 +1,7 @@
 # hostile.sh - random guests cannot crash vmscope: 40 boot sectors of
 # pseudo-random bytes (fixed seeds), each must end with a documented
 # status (never a signal or a sanitizer report).
-. tests/integration/lib.sh
+. tests/testlib.sh
 
 mkimg() {  # seed out
     awk -v seed="$1" 'BEGIN { srand(seed); for (i = 0; i < 510; i++) printf "%c", int(rand() * 256) }' \

@@ -1,6 +1,6 @@
 # isolation.sh - a guest's triple fault stops that VM only; halts, limits
 # and timeouts end with their documented statuses.
-. tests/integration/lib.sh
+. tests/testlib.sh
 
 # Real mode with an empty IVT limit: INT3 -> #GP -> #DF -> triple fault.
 boot_sector "$TMP/triple.img" <<'ASM'

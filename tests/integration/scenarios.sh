@@ -1,6 +1,6 @@
 # scenarios.sh - every scenario on the Unicorn engine: serial output and
 # exit status equal the committed golden transcript (QEMU's, see oracle.sh).
-. tests/integration/lib.sh
+. tests/testlib.sh
 
 n=0
 for s in $(scenarios); do

@@ -682,7 +682,7 @@ static void test_real_de(void **state)
     expect_io(f, 0, 0x80, 0xDE, 1, true);
     assert_int_equal(f->ev[0].kind, EV_EXCEPTION);
     assert_int_equal(f->ev[0].vector, EXC_DE);
-    assert_int_equal(ex.executed, 1 + 3);   /* xor (div faults) + handler */
+    assert_int_equal(ex.executed, 1 + 1 + 3); /* xor, the delivery (div faults), handler */
 }
 
 static void test_prot_gp(void **state)

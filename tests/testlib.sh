@@ -1,4 +1,4 @@
-# lib.sh - helpers for integration tests (sourced).
+# testlib.sh - helpers for integration tests (sourced).
 BUILD=${BUILD:-build}
 PROG=${PROG:-./vmscope}
 SCN=build/scenarios
