@@ -21,4 +21,12 @@ static inline uint64_t dev_now(const struct dev_ctx *c)
     return c && c->clock ? vclock_now(c->clock) : 0;
 }
 
+/* A DEVICE event "<dev> <text>" at the device's virtual time. */
+static inline void dev_eventv(const struct dev_ctx *c, const char *dev, const char *fmt,
+                              va_list ap)
+{
+    if (c)
+        ev_devicev(c->ev, c->vm, dev_now(c), dev, fmt, ap);
+}
+
 #endif

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <unicorn/unicorn.h>
+
+#include "uc_engine.h"
 
 #define KVM_DEVICE "/dev/kvm"
 #define KVM_GET_API_VERSION_IOCTL 0xAE00   /* _IO(KVMIO, 0x00) */
@@ -15,12 +16,7 @@
 
 const char *engine_unicorn_version(void)
 {
-    static char buf[32];
-    unsigned major, minor;
-    unsigned v = uc_version(&major, &minor);
-
-    snprintf(buf, sizeof(buf), "%u.%u.%u", major, minor, (v >> 8) & 0xFF);
-    return buf;
+    return uc_engine_version();
 }
 
 int engine_kvm_probe(char *why, size_t len)

@@ -53,21 +53,27 @@ void ev_emit(struct evstream *s, struct event *e)
         k->emit(k->opaque, e);
 }
 
-void ev_device(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev,
-               const char *fmt, ...)
+void ev_devicev(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev,
+                const char *fmt, va_list ap)
 {
     struct event e = { .kind = EV_DEVICE, .vm = vm, .vcpu = 0xFFFF, .vtime = vtime };
-    va_list ap;
 
     if (!ev_wants(s, EV_DEVICE))
         return;
     int n = snprintf(e.text, sizeof(e.text), "%s ", dev);
-    if (n > 0 && (size_t)n < sizeof(e.text)) {
-        va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof(e.text))
         vsnprintf(e.text + n, sizeof(e.text) - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
     ev_emit(s, &e);
+}
+
+void ev_device(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev,
+               const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    ev_devicev(s, vm, vtime, dev, fmt, ap);
+    va_end(ap);
 }
 
 const struct event *ev_get(const struct evstream *s, uint64_t seq)

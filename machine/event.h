@@ -14,6 +14,7 @@
 #define VMS_EVENT_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -96,6 +97,9 @@ void ev_emit(struct evstream *s, struct event *e);
 /* Convenience for devices: a DEVICE event "<dev> <text>". */
 void ev_device(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+void ev_devicev(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev,
+                const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* The event with sequence number @seq if still in the ring, else NULL. */
 const struct event *ev_get(const struct evstream *s, uint64_t seq);

@@ -69,15 +69,11 @@ static void pic_ev(const struct pic *p, const char *dev, const char *fmt, ...)
 
 static void pic_ev(const struct pic *p, const char *dev, const char *fmt, ...)
 {
-    char text[EV_TEXT_MAX];
     va_list ap;
 
-    if (!ev_wants(p->ctx.ev, EV_DEVICE))
-        return;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    dev_eventv(&p->ctx, dev, fmt, ap);
     va_end(ap);
-    ev_device(p->ctx.ev, p->ctx.vm, dev_now(&p->ctx), dev, "%s", text);
 }
 
 /* ---- priority resolution ---- */

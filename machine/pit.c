@@ -57,15 +57,11 @@ static void pit_ev(const struct pit *p, const char *fmt, ...)
 
 static void pit_ev(const struct pit *p, const char *fmt, ...)
 {
-    char text[EV_TEXT_MAX];
     va_list ap;
 
-    if (!ev_wants(p->ctx.ev, EV_DEVICE))
-        return;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    dev_eventv(&p->ctx, PIT_NAME, fmt, ap);
     va_end(ap);
-    ev_device(p->ctx.ev, p->ctx.vm, dev_now(&p->ctx), PIT_NAME, "%s", text);
 }
 
 /* ---- time <-> input-clock ticks, exact ---- */

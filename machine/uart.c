@@ -102,15 +102,11 @@ static void uart_ev(const struct uart *u, const char *fmt, ...)
 
 static void uart_ev(const struct uart *u, const char *fmt, ...)
 {
-    char text[EV_TEXT_MAX];
     va_list ap;
 
-    if (!ev_wants(u->ctx.ev, EV_DEVICE))
-        return;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    dev_eventv(&u->ctx, u->name, fmt, ap);
     va_end(ap);
-    ev_device(u->ctx.ev, u->ctx.vm, dev_now(&u->ctx), u->name, "%s", text);
 }
 
 /* ---- state helpers ---- */
