@@ -84,10 +84,16 @@ static int find_named(const char *arg, const char *argv0, struct scenario *s)
     else
         snprintf(base, sizeof(base), ".");
     size_t n = strlen(base);
-    snprintf(base + n, sizeof(base) - n, "/build/scenarios");
-    int err = try_dir(base, arg, s);
-    if (err != -VMS_ERR_NOTFOUND)
-        return err;
+    /* next to the program in a build tree, then an installed tree that
+     * may have been moved (bin/../share/vmscope/scenarios) */
+    static const char *const rel[] = { "/build/scenarios", "/../share/vmscope/scenarios" };
+    for (unsigned i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+        snprintf(base + n, sizeof(base) - n, "%s", rel[i]);
+        int err = try_dir(base, arg, s);
+        if (err != -VMS_ERR_NOTFOUND)
+            return err;
+    }
+    int err;
     err = try_dir(VMS_DATADIR "/scenarios", arg, s);
     if (err != -VMS_ERR_NOTFOUND)
         return err;

@@ -3,7 +3,8 @@
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
  * kind=, title=, expect_exit=, mem=), the image, its .lst and .sym.  A name
  * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
- * program, then $(PREFIX)/share/vmscope/scenarios.
+ * program, then ../share/vmscope/scenarios from the program's directory,
+ * then $(PREFIX)/share/vmscope/scenarios.
  */
 #ifndef VMS_SCENARIO_H
 #define VMS_SCENARIO_H
