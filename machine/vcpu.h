@@ -29,6 +29,8 @@ enum vcpu_exit_kind {
     VEXIT_HLT,       /* HLT executed; RIP is after it */
     VEXIT_STEP,      /* single step completed */
     VEXIT_BREAK,     /* breakpoint at RIP (not executed yet) */
+    VEXIT_WATCH,     /* watchpoint: addr/size/write/value say which access;
+                        the access has completed, RIP is after it */
     VEXIT_SHUTDOWN,  /* triple fault: the VM must shut down */
     VEXIT_ERROR,     /* engine failure; text says what */
 };
@@ -43,6 +45,30 @@ struct vcpu_exit {
     uint8_t size;        /* 1, 2, 4, 8 */
     bool write;
     char text[96];       /* SHUTDOWN / ERROR: the reason, one line */
+};
+
+/* Debug requests an engine honours (vcpu_ops.set_debug).  Breakpoints are
+ * on linear addresses (CS.base + RIP), checked before the instruction
+ * executes.  Watchpoints are on linear addresses, or on guest-physical
+ * addresses when @phys is set; the run ends with VEXIT_WATCH after the
+ * access.  Engines with fewer hardware slots than asked (KVM: 4 debug
+ * registers, aligned lengths 1/2/4/8) return -VMS_ERR_RANGE. */
+#define VCPU_MAX_BREAK 64
+#define VCPU_MAX_WATCH 16
+
+enum vcpu_watch_kind { WATCH_WRITE = 1, WATCH_READ = 2, WATCH_ACCESS = 3 };
+
+struct vcpu_watch {
+    uint64_t addr, len;
+    unsigned kind;           /* enum vcpu_watch_kind bits */
+    bool phys;               /* addr is guest-physical */
+};
+
+struct vcpu_debug {
+    unsigned nbreak;
+    uint64_t brk[VCPU_MAX_BREAK];
+    unsigned nwatch;
+    struct vcpu_watch watch[VCPU_MAX_WATCH];
 };
 
 /* Why an interrupt is being delivered (for the event stream). */
@@ -69,6 +95,11 @@ struct vcpu_ops {
     /* Enable or disable single-stepping: run() then ends with VEXIT_STEP
      * after each instruction. */
     int (*set_step)(struct vcpu *v, bool on);
+    /* Replace the vCPU's breakpoints and watchpoints with @d (NULL or
+     * empty: none).  Resuming at a breakpoint's own address executes that
+     * instruction (the breakpoint fires again only when it is reached
+     * anew). */
+    int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM [gpa, gpa+len): forget stale translations. */
     void (*mem_written)(struct vcpu *v, uint64_t gpa, uint64_t len);
 };

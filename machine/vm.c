@@ -242,6 +242,7 @@ bool vm_handle_exit(struct vcpu *v, struct vcpu_exit *ex)
     case VEXIT_KICK:
     case VEXIT_STEP:
     case VEXIT_BREAK:
+    case VEXIT_WATCH:
     case VEXIT_NONE:
         return false;
     }
