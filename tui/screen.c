@@ -115,9 +115,20 @@ struct canvas canvas_of(struct screen *s)
 
 struct canvas canvas_sub(struct canvas c, struct rect r)
 {
-    struct rect abs = { c.r.x + r.x, c.r.y + r.y, r.w, r.h };
+    struct rect abs = { c.ox + r.x, c.oy + r.y, r.w, r.h };
 
-    return (struct canvas){ .s = c.s, .r = rect_intersect(c.r, abs) };
+    return (struct canvas){ .s = c.s, .r = rect_intersect(c.r, abs),
+                            .ox = abs.x, .oy = abs.y };
+}
+
+/* The cell at canvas position (x, y), or NULL when clipped. */
+static struct cell *cv_cell(struct canvas c, int x, int y)
+{
+    int ax = c.ox + x, ay = c.oy + y;
+
+    if (ax < c.r.x || ay < c.r.y || ax >= c.r.x + c.r.w || ay >= c.r.y + c.r.h)
+        return NULL;
+    return &c.s->cells[(size_t)ay * (size_t)c.s->w + (size_t)ax];
 }
 
 /* Code points the grid accepts: display width 1 in every locale we
@@ -135,10 +146,10 @@ static bool printable(uint32_t ch)
 
 void cv_put(struct canvas c, int x, int y, uint32_t ch, enum scr_style style)
 {
-    if (x < 0 || y < 0 || x >= c.r.w || y >= c.r.h)
+    struct cell *cell = cv_cell(c, x, y);
+
+    if (!cell)
         return;
-    struct cell *cell = &c.s->cells[(size_t)(c.r.y + y) * (size_t)c.s->w
-                                    + (size_t)(c.r.x + x)];
     cell->ch = printable(ch) ? ch : '?';
     cell->style = (uint8_t)style;
 }
@@ -180,7 +191,7 @@ int screen_text_width(const char *text)
 int cv_text(struct canvas c, int x, int y, int maxw, enum scr_style style,
             const char *text)
 {
-    int n = 0, limit = maxw < 0 ? c.r.w - x : maxw;
+    int n = 0, limit = maxw < 0 ? c.r.x + c.r.w - (c.ox + x) : maxw;
 
     while (*text && n < limit) {
         uint32_t ch = utf8_next(&text);
@@ -221,11 +232,9 @@ void cv_fill(struct canvas c, struct rect r, uint32_t ch, enum scr_style style)
 void cv_style(struct canvas c, int x, int y, int w, enum scr_style style)
 {
     for (int i = 0; i < w; i++) {
-        int ax = x + i;
-        if (ax < 0 || y < 0 || ax >= c.r.w || y >= c.r.h)
-            continue;
-        c.s->cells[(size_t)(c.r.y + y) * (size_t)c.s->w + (size_t)(c.r.x + ax)].style =
-            (uint8_t)style;
+        struct cell *cell = cv_cell(c, x + i, y);
+        if (cell)
+            cell->style = (uint8_t)style;
     }
 }
 
@@ -253,10 +262,10 @@ void cv_box(struct canvas c, const char *title, enum scr_style frame)
 
 void cv_cursor(struct canvas c, int x, int y)
 {
-    if (x < 0 || y < 0 || x >= c.r.w || y >= c.r.h)
+    if (!cv_cell(c, x, y))
         return;
-    c.s->cur_x = c.r.x + x;
-    c.s->cur_y = c.r.y + y;
+    c.s->cur_x = c.ox + x;
+    c.s->cur_y = c.oy + y;
     c.s->cur_visible = true;
 }
 

@@ -77,11 +77,15 @@ struct rect {
     int x, y, w, h;
 };
 
-/* A clipped drawing area: coordinates are relative to r; anything outside
- * r is dropped.  A canvas is a value: make as many as you like. */
+/* A clipped drawing area: coordinates are relative to the origin (ox,
+ * oy); anything outside the clip rectangle r (absolute) is dropped.  The
+ * origin may lie above or left of r: that is how a pane scrolls.  r.w
+ * and r.h are the visible size.  A canvas is a value: make as many as
+ * you like. */
 struct canvas {
     struct screen *s;
     struct rect r;
+    int ox, oy;
 };
 
 /* Allocate a blank @w x @h screen (w, h >= 1). */
@@ -100,7 +104,7 @@ char screen_style_letter(enum scr_style style);
 const struct cell *screen_at(const struct screen *s, int x, int y);
 
 /* A canvas over the whole screen, and a sub-canvas (clipped to the
- * parent) at @r relative to the parent. */
+ * parent) at @r relative to the parent's origin. */
 struct canvas canvas_of(struct screen *s);
 struct canvas canvas_sub(struct canvas c, struct rect r);
 
