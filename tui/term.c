@@ -79,8 +79,7 @@ static void on_fatal(int sig)
 
 static void on_quit(int sig)
 {
-    (void)sig;
-    term_quit_requested = 1;
+    term_quit_requested = sig;
     if (term_on_quit_signal)
         term_on_quit_signal();
 }

@@ -31,7 +31,8 @@ struct term_caps {
     bool unicode;        /* UTF-8 locale and not forced to ASCII */
 };
 
-/* Set by SIGTERM, SIGINT or SIGHUP: the main loop should quit. */
+/* Set to the signal's number by SIGTERM, SIGINT or SIGHUP: the main
+ * loop should quit. */
 extern volatile sig_atomic_t term_quit_requested;
 /* Called from those signal handlers too (async-signal-safe), e.g. to
  * interrupt a running guest.  NULL: nothing. */
