@@ -1,26 +1,7 @@
-/* pane.c - the pane registry and what panes share: scrolling, wrapping. */
+/* pane.c - what panes share: scrolling, wrapping. */
 #include "tui/pane.h"
 
 #include <string.h>
-
-#include "tui/pane_cpu.h"
-#include "tui/pane_sys.h"
-#include "tui/pane_text.h"
-
-const struct pane_ops *const pane_registry[] = {
-    &pane_lesson_ops, &pane_regs_ops, &pane_disasm_ops, &pane_stack_ops,
-    &pane_memory_ops, &pane_pagewalk_ops, &pane_events_ops, &pane_devices_ops,
-    &pane_vms_ops, &pane_console_ops, &pane_log_ops,
-};
-const unsigned pane_registry_count = sizeof(pane_registry) / sizeof(pane_registry[0]);
-
-const struct pane_ops *pane_find(const char *name)
-{
-    for (unsigned i = 0; i < pane_registry_count; i++)
-        if (!strcmp(pane_registry[i]->name, name))
-            return pane_registry[i];
-    return NULL;
-}
 
 bool pane_scroll_key(struct pane *p, enum tui_action a, int total)
 {

@@ -5,7 +5,8 @@
  * (the TUI calls it only when the session changed: t->gen moved), draw()
  * paints the model (every frame), key() takes the scrolling actions when
  * the pane has the focus.  The common state (scroll offset, selected line)
- * is in struct pane; a pane's own model lives in its module.
+ * is in struct pane; a pane's own model lives in its module.  The list of
+ * all panes is in tui.c (tui_pane_names()).
  */
 #ifndef VMS_TUI_PANE_H
 #define VMS_TUI_PANE_H
@@ -44,11 +45,6 @@ struct pane {
     int rows;                  /* content rows at the last draw (page size) */
     uint64_t gen;              /* t->gen at the last update */
 };
-
-/* Every pane, in the order `help` lists them. */
-extern const struct pane_ops *const pane_registry[];
-extern const unsigned pane_registry_count;
-const struct pane_ops *pane_find(const char *name);
 
 /* Scrolling for panes that show a list whose newest line is at the bottom
  * (scroll = lines up from the bottom) or a list from a start (top). */

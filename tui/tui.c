@@ -10,6 +10,8 @@
 
 #include "tui/keys.h"
 #include "tui/pane_cpu.h"
+#include "tui/pane_sys.h"
+#include "tui/pane_text.h"
 #include "tui/prompt.h"
 #include "tui/runctl.h"
 
@@ -46,6 +48,34 @@ void tui_message(struct tui *t, bool error, const char *fmt, ...)
     textbuf_line(&t->log, error ? 'E' : 'M', t->status);
     if (t->cfg.transcript)
         fprintf(t->cfg.transcript, "%s\n", t->status);
+}
+
+/* Every pane, in the order `help` lists them. */
+static const struct pane_ops *const pane_registry[] = {
+    &pane_lesson_ops, &pane_regs_ops, &pane_disasm_ops, &pane_stack_ops,
+    &pane_memory_ops, &pane_pagewalk_ops, &pane_events_ops, &pane_devices_ops,
+    &pane_vms_ops, &pane_console_ops, &pane_log_ops,
+};
+static const unsigned pane_registry_count = sizeof(pane_registry) / sizeof(pane_registry[0]);
+
+static const struct pane_ops *pane_find(const char *name)
+{
+    for (unsigned i = 0; i < pane_registry_count; i++)
+        if (!strcmp(pane_registry[i]->name, name))
+            return pane_registry[i];
+    return NULL;
+}
+
+const char *tui_pane_names(char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (unsigned i = 0; i < pane_registry_count && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? " " : "", pane_registry[i]->name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return buf;
 }
 
 /* ---- create / destroy ---- */
@@ -147,6 +177,7 @@ int tui_set_layout(struct tui *t, const char *name)
     const struct layout_def *d = layout_find_builtin(name);
     struct layout l;
     const char *leaves[TUI_PANES];
+    char names[200];
 
     int rc = layout_parse(&l, d ? d->name : "custom", d ? d->spec : name);
     if (rc < 0)
@@ -154,8 +185,8 @@ int tui_set_layout(struct tui *t, const char *name)
     int n = layout_leaves(&l, leaves, TUI_PANES);
     for (int i = 0; i < n; i++)
         if (!pane_find(leaves[i]))
-            return vms_seterr(VMS_ERR_NOTFOUND, "layout: no pane called '%s' (panes: "
-                              "see `help layout`)", leaves[i]);
+            return vms_seterr(VMS_ERR_NOTFOUND, "layout: no pane called '%s' (panes: %s)",
+                              leaves[i], tui_pane_names(names, sizeof(names)));
     t->layout = l;
     t->layout_index = -1;
     for (unsigned i = 0; d && i < layout_builtin_count; i++)

@@ -132,5 +132,7 @@ int tui_set_layout(struct tui *t, const char *name_or_spec) VMS_MUST_CHECK;
 /* The pane with the focus (NULL when the layout is empty). */
 struct pane *tui_focused(struct tui *t);
 struct pane *tui_pane(struct tui *t, const char *name);
+/* The names of every pane, blank-separated, into @buf. */
+const char *tui_pane_names(char *buf, size_t len);
 
 #endif
