@@ -291,17 +291,18 @@ static void normalise(const char *s, size_t n, char *out, size_t outlen)
     out[n] = '\0';
 }
 
+/* A number in C syntax (0x3f8, 1016, 017) or assembler hex (3f8h). */
 static bool as_number(const char *s, unsigned long long *v)
 {
+    size_t n = strlen(s);
+    bool asm_hex = n > 1 && s[n - 1] == 'h';
     char *end;
 
     if (!isdigit((unsigned char)s[0]))
         return false;
     errno = 0;
-    *v = strtoull(s, &end, 0);
-    if (!errno && *end == 'h' && end[1] == '\0')   /* 3F8h */
-        *v = strtoull(s, &end, 16), end++;
-    return !errno && *end == '\0';
+    *v = strtoull(s, &end, asm_hex ? 16 : 0);
+    return !errno && end == s + n - asm_hex;
 }
 
 static bool same_answer(const char *a, const char *b)
