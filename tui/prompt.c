@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -23,7 +24,9 @@ static struct {
     char hint[512];
     unsigned char q[PROMPT_QUEUE];  /* bytes for rl_getc */
     unsigned qhead, qlen;
-    FILE *devnull;
+    FILE *devnull;              /* readline's output goes nowhere */
+    FILE *nokeys;               /* its input: an empty pipe (never readable) */
+    int nokeys_w;               /* the pipe's write end, kept open */
     char *history_file;
     prompt_complete_fn complete;
     void *complete_opaque;
@@ -47,6 +50,13 @@ static void rl_redisplay_hook(void)
     snprintf(P.line, sizeof(P.line), "%s", rl_line_buffer ? rl_line_buffer : "");
     P.point = rl_point < (int)sizeof(P.line) ? rl_point : (int)sizeof(P.line) - 1;
     P.dirty = true;
+}
+
+/* readline asks whether more input is waiting (to gather type-ahead):
+ * only what we queued. */
+static int rl_available_hook(void)
+{
+    return P.qlen > 0;
 }
 
 static void rl_noprep(int meta)
@@ -114,11 +124,28 @@ int prompt_init(const char *history_file)
 {
     if (P.ready)
         return 0;
+    int fds[2];
+
+    /* readline must never see a readable input stream: /dev/null would
+     * read as end-of-file, which readline takes as Enter. */
+    if (pipe(fds) < 0)
+        return vms_seterr(VMS_ERR_IO, "cannot create a pipe");
     P.devnull = fopen("/dev/null", "w+");
-    if (!P.devnull)
+    P.nokeys = fdopen(fds[0], "r");
+    P.nokeys_w = fds[1];
+    if (!P.devnull || !P.nokeys) {
+        if (P.devnull)
+            fclose(P.devnull);
+        if (P.nokeys)
+            fclose(P.nokeys);
+        else
+            close(fds[0]);
+        close(fds[1]);
         return vms_seterr(VMS_ERR_IO, "cannot open /dev/null");
-    rl_instream = P.devnull;
+    }
+    rl_instream = P.nokeys;
     rl_outstream = P.devnull;
+    rl_input_available_hook = rl_available_hook;
     rl_catch_signals = 0;
     rl_catch_sigwinch = 0;
     rl_change_environment = 0;
@@ -152,7 +179,9 @@ void prompt_fini(void)
         P.history_file = NULL;
     }
     fclose(P.devnull);
-    P.devnull = NULL;
+    fclose(P.nokeys);
+    close(P.nokeys_w);
+    P.devnull = P.nokeys = NULL;
     P.ready = false;
 }
 
