@@ -126,6 +126,8 @@ const struct pane_ops pane_log_ops = {
 
 struct lesson_pane {
     int lines;                 /* wrapped lines at the last draw */
+    int focus_line;            /* the question or the answer: keep it shown */
+    bool want_focus;           /* scroll to focus_line at the next draw */
     unsigned last_step;
     enum lesson_phase last_phase;
 };
@@ -201,12 +203,16 @@ static void lesson_draw(struct pane *p, struct tui *t, struct canvas c)
     lesson_block(p, c, &y, STY_TITLE, buf);
     lesson_block(p, c, &y, STY_NORMAL, "");
     lesson_block(p, c, &y, STY_NORMAL, st->text);
+    struct lesson_pane *ls = p->state;
     if (st->question) {
         lesson_block(p, c, &y, STY_NORMAL, "");
+        if (t->lp.phase == LP_ASKING)
+            ls->focus_line = y;
         snprintf(buf, sizeof(buf), "? %s", st->question);
         lesson_block(p, c, &y, STY_CHANGED, buf);
     }
     if (t->lp.phase == LP_REVEALED) {
+        ls->focus_line = y;
         snprintf(buf, sizeof(buf), "Your answer: %s%s", t->lp.answer,
                  !st->answers[0] ? "" : t->lp.correct ? " (right)" : " (not quite)");
         lesson_block(p, c, &y, t->lp.correct || !st->answers[0] ? STY_OK : STY_ERROR, buf);
@@ -216,7 +222,17 @@ static void lesson_draw(struct pane *p, struct tui *t, struct canvas c)
     lesson_block(p, c, &y, STY_NORMAL, "");
     lesson_status(t, buf, sizeof(buf));
     lesson_block(p, c, &y, STY_DIM, buf);
-    ((struct lesson_pane *)p->state)->lines = y;
+    ls->lines = y;
+    /* The answer and the reveal below the fold: scroll them into view once
+     * (drawn again at the new offset). */
+    if (ls->want_focus) {
+        ls->want_focus = false;
+        if (ls->focus_line >= p->scroll + c.r.h - 1) {
+            p->scroll = ls->focus_line - 1;
+            cv_fill(c, (struct rect){ 0, 0, c.r.w, c.r.h }, ' ', STY_NORMAL);
+            lesson_draw(p, t, c);
+        }
+    }
 }
 
 static void *lesson_create(void)
@@ -239,8 +255,10 @@ static void lesson_update(struct pane *p, struct tui *t)
 {
     struct lesson_pane *s = p->state;
 
-    if (t->lp.cur != s->last_step || t->lp.phase != s->last_phase)
+    if (t->lp.cur != s->last_step || t->lp.phase != s->last_phase) {
         p->scroll = 0;
+        s->want_focus = t->lp.phase == LP_REVEALED;
+    }
     s->last_step = t->lp.cur;
     s->last_phase = t->lp.phase;
 }

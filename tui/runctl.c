@@ -254,8 +254,12 @@ static void lesson_entered(struct tui *t)
     } else if (st) {
         transcript(t, "# lesson step %u/%u: %s", t->lp.cur + 1, t->lesson.nsteps, st->title);
         lesson_arm(t);
-        if (t->lp.phase == LP_ASKING)
+        if (t->lp.phase == LP_ASKING) {
             t->at_prompt = true;
+            /* the message line is always visible, the pane may be short */
+            snprintf(t->status, sizeof(t->status), "? %s", st->question);
+            t->status_error = false;
+        }
     }
     runctl_prompt_label(t);
     tui_touch(t);
