@@ -327,7 +327,7 @@ static void reset_stop(struct session *s)
     }
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at %#llx%s%s%s",
+    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at 0x%llx%s%s%s",
              (unsigned long long)s->last.pc, sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
 }
 
@@ -779,7 +779,7 @@ static void where_text(struct session *s, char *buf, size_t len)
 {
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    int n = snprintf(buf, len, "%#llx", (unsigned long long)s->last.pc);
+    int n = snprintf(buf, len, "0x%llx", (unsigned long long)s->last.pc);
     if (sym[0] && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " <%s>", sym);
 }
@@ -806,8 +806,8 @@ static void stop_line(struct session *s, struct dbg_stop *st)
                  who, (unsigned long long)(b ? b->hits : 0));
         break;
     case DSTOP_WATCHPOINT:
-        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s%#llx "
-                 "(value %#llx), now at %s%s", st->bp, st->write ? "write" : "read",
+        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s0x%llx "
+                 "(value 0x%llx), now at %s%s", st->bp, st->write ? "write" : "read",
                  st->size, st->size == 1 ? "" : "s", b && b->phys ? "physical " : "",
                  (unsigned long long)st->addr, (unsigned long long)st->value, at, who);
         break;
@@ -830,8 +830,11 @@ static void stop_line(struct session *s, struct dbg_stop *st)
         snprintf(st->line, sizeof(st->line), "Interrupted at %s%s", at, who);
         break;
     case DSTOP_EXITED:
-        snprintf(st->line, sizeof(st->line), "%s (status %d)", session_cur_vm(s)->reason,
-                 st->exit_status);
+        if (session_cur_vm(s)->reason[0])
+            snprintf(st->line, sizeof(st->line), "%s", session_cur_vm(s)->reason);
+        else
+            snprintf(st->line, sizeof(st->line), "%s: %s, status %d", session_cur_vm(s)->name,
+                     vm_state_name(st->vm_state), st->exit_status);
         break;
     case DSTOP_ERROR:
         snprintf(st->line, sizeof(st->line), "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
@@ -1168,7 +1171,7 @@ static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
     slot = off == 0 ? sp : fp + w;
     uint64_t seg_base = w == 8 ? 0 : c->seg[SEG_SS].base;
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
-        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at %#llx",
+        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",
                           (unsigned long long)(seg_base + slot));
     *ret = dbg_code_linear(c, val);
     *sp_after = slot + w;
@@ -1242,7 +1245,7 @@ int64_t session_read_phys(struct session *s, uint64_t pa, void *buf, size_t len)
     const struct gmem *m = &session_cur_vm(s)->mem;
 
     if (pa >= m->size)
-        return vms_seterr(VMS_ERR_FAULT, "physical address %#llx is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical address 0x%llx is outside RAM",
                           (unsigned long long)pa);
     size_t n = len;
     if (n > m->size - pa)
@@ -1274,7 +1277,7 @@ int64_t session_read_virt(struct session *s, uint64_t va, void *buf, size_t len,
         done += chunk;
     }
     if (done == 0 && len > 0)
-        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at %#llx%s%s",
+        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at 0x%llx%s%s",
                           (unsigned long long)va, w->ok ? "" : ": ",
                           w->ok ? " (not RAM)" : pg_fault_name(w->fault));
     return (int64_t)done;
@@ -1285,7 +1288,7 @@ int session_write_phys(struct session *s, uint64_t pa, const void *buf, size_t l
     struct vm *vm = session_cur_vm(s);
 
     if (!gmem_ok(&vm->mem, pa, len))
-        return vms_seterr(VMS_ERR_FAULT, "physical range %#llx+%zu is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical range 0x%llx+%zu is outside RAM",
                           (unsigned long long)pa, len);
     memcpy(vm->mem.ram + pa, buf, len);
     for (unsigned i = 0; i < vm->nvcpu; i++)
@@ -1308,7 +1311,7 @@ int session_write_virt(struct session *s, uint64_t va, const void *buf, size_t l
         if (chunk > len - done)
             chunk = len - done;
         if (!pg_translate(c, m, a, 0, &w) || !gmem_ok(m, w.pa, chunk))
-            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at %#llx",
+            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at 0x%llx",
                               (unsigned long long)a);
         done += chunk;
     }

@@ -92,7 +92,5 @@ unsigned session_word(struct session *s);
 int session_load_seg(struct session *s, struct cpu_state *c, int seg, uint16_t sel);
 /* Print "=> 0x7c05 <start+5>:\tmov ax, 0x10" for the current pc. */
 void session_print_pc_line(struct session *s, struct dbg_out *out);
-/* The error detail of the last failed session call, as one line. */
-void session_print_stop(struct session *s, struct dbg_out *out);
 
 #endif
