@@ -498,15 +498,15 @@ static void print_segs(struct cmd_ctx *c, const struct dbg_regs_view *v)
 static void print_cregs(struct cmd_ctx *c, const struct dbg_regs_view *v)
 {
     const struct cpu_state *s = &v->cpu;
-    dbg_printf(c->out, "cr0 0x%08llx%s [ %s ]\n", (unsigned long long)s->cr0,
-               v->changed[DREG_CR0] ? "*" : "", v->cr0_text);
+    dbg_printf(c->out, "cr0 0x%08llx%s [ %s%s]\n", (unsigned long long)s->cr0,
+               v->changed[DREG_CR0] ? "*" : "", v->cr0_text, v->cr0_text[0] ? " " : "");
     dbg_printf(c->out, "cr2 0x%llx%s  cr3 0x%llx%s  cr8 0x%llx\n", (unsigned long long)s->cr2,
                v->changed[DREG_CR2] ? "*" : "", (unsigned long long)s->cr3,
                v->changed[DREG_CR3] ? "*" : "", (unsigned long long)s->cr8);
-    dbg_printf(c->out, "cr4 0x%08llx%s [ %s ]\n", (unsigned long long)s->cr4,
-               v->changed[DREG_CR4] ? "*" : "", v->cr4_text);
-    dbg_printf(c->out, "efer 0x%llx%s [ %s ]\n", (unsigned long long)s->efer,
-               v->changed[DREG_EFER] ? "*" : "", v->efer_text);
+    dbg_printf(c->out, "cr4 0x%08llx%s [ %s%s]\n", (unsigned long long)s->cr4,
+               v->changed[DREG_CR4] ? "*" : "", v->cr4_text, v->cr4_text[0] ? " " : "");
+    dbg_printf(c->out, "efer 0x%llx%s [ %s%s]\n", (unsigned long long)s->efer,
+               v->changed[DREG_EFER] ? "*" : "", v->efer_text, v->efer_text[0] ? " " : "");
 }
 
 static void print_mode(struct cmd_ctx *c, const struct dbg_regs_view *v)
@@ -977,10 +977,10 @@ static int cmd_pagewalk(struct cmd_ctx *c)
     int err = session_pagewalk(c->s, va, flags, &pw);
     if (err < 0)
         return fail(c, err);
-    dbg_printf(c->out, "Page walk of 0x%llx (%s paging, %s %s%s):\n", (unsigned long long)va,
-               pg_mode_name(pw.w.mode), flags & PGW_USER ? "user" : "supervisor",
-               flags & PGW_FETCH ? "fetch" : flags & PGW_WRITE ? "write" : "read",
-               "");
+    dbg_printf(c->out, "Page walk of 0x%llx (%s%s, %s %s%s):\n", (unsigned long long)va,
+               pw.w.mode == PGM_NONE ? "paging off" : pg_mode_name(pw.w.mode),
+               pw.w.mode == PGM_NONE ? "" : " paging", flags & PGW_USER ? "user" : "supervisor",
+               flags & PGW_WRITE ? "write" : "read", flags & PGW_FETCH ? " fetch" : "");
     for (unsigned i = 0; i < pw.w.nlevels && i < 5; i++) {
         const struct pg_level *l = &pw.w.lv[i];
         dbg_printf(c->out, "  %-6s table 0x%-10llx [%3u] entry@0x%-10llx = 0x%016llx  %s\n",
@@ -1013,8 +1013,11 @@ static int cmd_info_tab(struct cmd_ctx *c)
     if (n < 0)
         return fail(c, n);
     const struct cpu_state *cpu = session_cpu(c->s);
-    dbg_printf(c->out, "%s paging, cr3 0x%llx: %u range%s\n", pg_mode_name(pg_mode_of(cpu)),
-               (unsigned long long)cpu->cr3, total, total == 1 ? "" : "s");
+    if (pg_mode_of(cpu) == PGM_NONE)
+        dbg_printf(c->out, "paging off: linear = physical, %u range\n", total);
+    else
+        dbg_printf(c->out, "%s paging, cr3 0x%llx: %u range%s\n", pg_mode_name(pg_mode_of(cpu)),
+                   (unsigned long long)cpu->cr3, total, total == 1 ? "" : "s");
     for (int i = 0; i < n; i++) {
         char sz[24], pg[24];
         size_text(r[i].len, sz, sizeof(sz));
@@ -1103,8 +1106,10 @@ static int cmd_info_tss(struct cmd_ctx *c)
 
     if (err < 0)
         return fail(c, err);
-    if (!t.ok)
-        return errorf(c, VMS_ERR_NOTFOUND, "%s", t.err);
+    if (!t.ok) {
+        dbg_printf(c->out, "%s\n", t.err);   /* a state to show, not a failed command */
+        return 0;
+    }
     dbg_printf(c->out, "%u-bit TSS at 0x%llx, limit 0x%x (tr 0x%x)\n", t.bits,
                (unsigned long long)t.base, t.limit, session_cpu(c->s)->seg[SEG_TR].selector);
     for (unsigned i = 0; i < t.n; i++)
@@ -1707,8 +1712,12 @@ int session_exec(struct session *s, const char *input, struct dbg_out *out)
 
     snprintf(line, sizeof(line), "%s", skip_ws(input));
     trim(line);
-    if (s->batch && line[0])
+    if (s->batch && line[0]) {
+        if (s->console_mid)
+            dbg_printf(out, "\n");
+        s->console_mid = false;
         dbg_printf(out, "(vmscope) %s\n", line);
+    }
     if (line[0] == '#')
         return 0;
     if (!line[0]) {

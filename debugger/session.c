@@ -201,6 +201,17 @@ bool session_symbolize(const struct session *s, uint64_t addr, char *buf, size_t
             buf[0] = '\0';
         return false;
     }
+    /* several names at one address (_erodata, _user_start, user_main):
+     * prefer one not starting with '_', the function students wrote */
+    const struct sym *first = sym;
+    while (first > s->syms.v && first[-1].addr == sym->addr)
+        first--;
+    for (const struct sym *q = first; q < s->syms.v + s->syms.n && q->addr == sym->addr; q++) {
+        if (q->name[0] != '_') {
+            sym = q;
+            break;
+        }
+    }
     if (off)
         snprintf(buf, len, "%s+%llu", sym->name, (unsigned long long)off);
     else
@@ -263,6 +274,7 @@ static void console_to_out(void *opaque, unsigned vm, uint8_t byte)
     char c = (char)byte;
 
     (void)vm;
+    s->console_mid = byte != '\n';
     if (s->out && s->out->write)
         s->out->write(s->out->opaque, &c, 1);
     else
@@ -788,7 +800,7 @@ static void where_text(struct session *s, char *buf, size_t len)
 static void stop_line(struct session *s, struct dbg_stop *st)
 {
     char at[96], what[160] = "";
-    const struct dbg_bp *b = st->bp ? session_bp_find(s, st->bp) : NULL;
+    const struct dbg_bp *b = st->bp && s->stop_bp.id == st->bp ? &s->stop_bp : NULL;
     const char *multi = s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1 ? " on " : "";
     char who[32] = "";
 
@@ -802,7 +814,8 @@ static void stop_line(struct session *s, struct dbg_stop *st)
                  (unsigned long long)st->steps, st->steps == 1 ? "" : "s", at, who);
         break;
     case DSTOP_BREAKPOINT:
-        snprintf(st->line, sizeof(st->line), "Breakpoint %d, %s%s (hit %llu)", st->bp, at,
+        snprintf(st->line, sizeof(st->line), "%s %d, %s%s (hit %llu)",
+                 b && b->temporary ? "Temporary breakpoint" : "Breakpoint", st->bp, at,
                  who, (unsigned long long)(b ? b->hits : 0));
         break;
     case DSTOP_WATCHPOINT:
@@ -868,6 +881,7 @@ static bool check_pc(struct session *s, const struct resume *r, uint64_t pc, str
         if (b->enabled && bp_covers(s, b, c, pc) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_BREAKPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -890,6 +904,7 @@ static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct db
         if (watch_covers(b, ex) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_WATCHPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             st->addr = ex->addr;
             st->size = ex->size;
             st->write = ex->write;
@@ -913,6 +928,7 @@ static bool check_event(struct session *s, struct dbg_stop *st)
         ignore_rc(session_select(s, s->ev.vm, s->ev.vcpu));
     stop_at(s, st, DSTOP_EVENT);
     st->bp = b->id;
+    s->stop_bp = *b;
     st->ev = s->ev;
     if (b->temporary)
         ignore_rc(session_bp_delete(s, b->id));

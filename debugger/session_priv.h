@@ -44,6 +44,7 @@ struct session {
     bool have_stop, have_prev;
     unsigned stop_vm, stop_vcpu, prev_vm, prev_vcpu;
     struct dbg_stop last;
+    struct dbg_bp stop_bp;          /* the breakpoint of the last stop (even if deleted) */
 
     struct dbg_bp bp[SESSION_MAX_BP];
     unsigned nbp;
@@ -64,6 +65,7 @@ struct session {
     volatile sig_atomic_t interrupt;
 
     struct dbg_out *out;            /* output of the command being run */
+    bool console_mid;               /* guest output ended mid-line */
     bool batch;
     char last_line[SESSION_LINE_MAX];
     uint64_t last_x;                /* $_ : the last address x examined */

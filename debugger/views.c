@@ -56,7 +56,7 @@ int session_regs(struct session *s, struct dbg_regs_view *out)
         out->changed[r] = reg_changed(&s->prev_cpu, c, (enum dbg_reg)r);
     char flags[80];
     dbg_bits_format(dbg_rflags_bits, c->rflags, flags, sizeof(flags));
-    snprintf(out->rflags_text, sizeof(out->rflags_text), "[ %s ]", flags);
+    snprintf(out->rflags_text, sizeof(out->rflags_text), "[ %s%s]", flags, flags[0] ? " " : "");
     dbg_bits_format(dbg_cr0_bits, c->cr0, out->cr0_text, sizeof(out->cr0_text));
     dbg_bits_format(dbg_cr4_bits, c->cr4, out->cr4_text, sizeof(out->cr4_text));
     dbg_bits_format(dbg_efer_bits, c->efer, out->efer_text, sizeof(out->efer_text));
@@ -260,6 +260,9 @@ int session_pagewalk(struct session *s, uint64_t va, unsigned flags, struct dbg_
                  w->page_size == (1ull << 21) ? "2 MiB" : "4 KiB",
                  w->writable ? "RW" : "RO", w->user ? "user" : "supervisor",
                  w->executable ? "X" : "NX");
+    } else if (w->fault == PGF_NONCANONICAL) {
+        snprintf(out->result, sizeof(out->result), "0x%llx: fault: not canonical (bits 63:47 "
+                 "differ): #GP, not #PF", (unsigned long long)va);
     } else {
         const char *where = w->nlevels ? w->lv[w->nlevels - 1].name : "";
         snprintf(out->result, sizeof(out->result), "0x%llx: fault: %s%s%s (#PF error code 0x%x)",
@@ -741,6 +744,10 @@ void session_print_stop(struct session *s, struct dbg_out *out)
 {
     const struct dbg_stop *st = &s->last;
 
+    if (s->console_mid) {   /* the guest's line is not finished: ours starts anew */
+        dbg_printf(out, "\n");
+        s->console_mid = false;
+    }
     dbg_printf(out, "%s\n", st->line);
     if (st->reason != DSTOP_EXITED && st->reason != DSTOP_ERROR)
         session_print_pc_line(s, out);
