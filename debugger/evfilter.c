@@ -270,9 +270,9 @@ void dbg_evfilter_format(const struct dbg_evfilter *f, char *buf, size_t len)
     if (f->mode >= 0) ADD(" %s", x86_mode_name((enum x86_mode)f->mode));
     if (f->paging >= 0) ADD(" %s", f->paging ? "paging" : "nopaging");
     if (f->vector >= 0) ADD(" %d", f->vector);
-    if (f->has_range && f->lo == f->hi) ADD(" %#llx", (unsigned long long)f->lo);
+    if (f->has_range && f->lo == f->hi) ADD(" 0x%llx", (unsigned long long)f->lo);
     if (f->has_range && f->lo != f->hi)
-        ADD(" %#llx-%#llx", (unsigned long long)f->lo, (unsigned long long)f->hi);
+        ADD(" 0x%llx-0x%llx", (unsigned long long)f->lo, (unsigned long long)f->hi);
     if (f->write >= 0) ADD(" %s", f->write ? "write" : "read");
     if (f->text[0]) ADD(" %s", f->text);
     if (f->vm >= 0 && f->vcpu >= 0) ADD(" vm%d.vcpu%d", f->vm, f->vcpu);

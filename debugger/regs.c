@@ -59,7 +59,7 @@ void dbg_bits_format(const struct dbg_bitname *t, uint64_t v, char *buf, size_t 
     for (; t->name && n < len; t++) {
         uint64_t field = (v >> t->bit) & ((1ull << t->width) - 1);
         int w = 0;
-        if (t->width > 1)
+        if (t->width > 1 && field)
             w = snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", t->name,
                          (unsigned long long)field);
         else if (field)

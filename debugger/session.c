@@ -201,6 +201,17 @@ bool session_symbolize(const struct session *s, uint64_t addr, char *buf, size_t
             buf[0] = '\0';
         return false;
     }
+    /* several names at one address (_erodata, _user_start, user_main):
+     * prefer one not starting with '_', the function students wrote */
+    const struct sym *first = sym;
+    while (first > s->syms.v && first[-1].addr == sym->addr)
+        first--;
+    for (const struct sym *q = first; q < s->syms.v + s->syms.n && q->addr == sym->addr; q++) {
+        if (q->name[0] != '_') {
+            sym = q;
+            break;
+        }
+    }
     if (off)
         snprintf(buf, len, "%s+%llu", sym->name, (unsigned long long)off);
     else
@@ -263,6 +274,7 @@ static void console_to_out(void *opaque, unsigned vm, uint8_t byte)
     char c = (char)byte;
 
     (void)vm;
+    s->console_mid = byte != '\n';
     if (s->out && s->out->write)
         s->out->write(s->out->opaque, &c, 1);
     else
@@ -327,7 +339,7 @@ static void reset_stop(struct session *s)
     }
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at %#llx%s%s%s",
+    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at 0x%llx%s%s%s",
              (unsigned long long)s->last.pc, sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
 }
 
@@ -779,7 +791,7 @@ static void where_text(struct session *s, char *buf, size_t len)
 {
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    int n = snprintf(buf, len, "%#llx", (unsigned long long)s->last.pc);
+    int n = snprintf(buf, len, "0x%llx", (unsigned long long)s->last.pc);
     if (sym[0] && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " <%s>", sym);
 }
@@ -788,7 +800,7 @@ static void where_text(struct session *s, char *buf, size_t len)
 static void stop_line(struct session *s, struct dbg_stop *st)
 {
     char at[96], what[160] = "";
-    const struct dbg_bp *b = st->bp ? session_bp_find(s, st->bp) : NULL;
+    const struct dbg_bp *b = st->bp && s->stop_bp.id == st->bp ? &s->stop_bp : NULL;
     const char *multi = s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1 ? " on " : "";
     char who[32] = "";
 
@@ -802,12 +814,13 @@ static void stop_line(struct session *s, struct dbg_stop *st)
                  (unsigned long long)st->steps, st->steps == 1 ? "" : "s", at, who);
         break;
     case DSTOP_BREAKPOINT:
-        snprintf(st->line, sizeof(st->line), "Breakpoint %d, %s%s (hit %llu)", st->bp, at,
+        snprintf(st->line, sizeof(st->line), "%s %d, %s%s (hit %llu)",
+                 b && b->temporary ? "Temporary breakpoint" : "Breakpoint", st->bp, at,
                  who, (unsigned long long)(b ? b->hits : 0));
         break;
     case DSTOP_WATCHPOINT:
-        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s%#llx "
-                 "(value %#llx), now at %s%s", st->bp, st->write ? "write" : "read",
+        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s0x%llx "
+                 "(value 0x%llx), now at %s%s", st->bp, st->write ? "write" : "read",
                  st->size, st->size == 1 ? "" : "s", b && b->phys ? "physical " : "",
                  (unsigned long long)st->addr, (unsigned long long)st->value, at, who);
         break;
@@ -830,8 +843,11 @@ static void stop_line(struct session *s, struct dbg_stop *st)
         snprintf(st->line, sizeof(st->line), "Interrupted at %s%s", at, who);
         break;
     case DSTOP_EXITED:
-        snprintf(st->line, sizeof(st->line), "%s (status %d)", session_cur_vm(s)->reason,
-                 st->exit_status);
+        if (session_cur_vm(s)->reason[0])
+            snprintf(st->line, sizeof(st->line), "%s", session_cur_vm(s)->reason);
+        else
+            snprintf(st->line, sizeof(st->line), "%s: %s, status %d", session_cur_vm(s)->name,
+                     vm_state_name(st->vm_state), st->exit_status);
         break;
     case DSTOP_ERROR:
         snprintf(st->line, sizeof(st->line), "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
@@ -865,6 +881,7 @@ static bool check_pc(struct session *s, const struct resume *r, uint64_t pc, str
         if (b->enabled && bp_covers(s, b, c, pc) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_BREAKPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -887,6 +904,7 @@ static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct db
         if (watch_covers(b, ex) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_WATCHPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             st->addr = ex->addr;
             st->size = ex->size;
             st->write = ex->write;
@@ -910,6 +928,7 @@ static bool check_event(struct session *s, struct dbg_stop *st)
         ignore_rc(session_select(s, s->ev.vm, s->ev.vcpu));
     stop_at(s, st, DSTOP_EVENT);
     st->bp = b->id;
+    s->stop_bp = *b;
     st->ev = s->ev;
     if (b->temporary)
         ignore_rc(session_bp_delete(s, b->id));
@@ -1168,7 +1187,7 @@ static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
     slot = off == 0 ? sp : fp + w;
     uint64_t seg_base = w == 8 ? 0 : c->seg[SEG_SS].base;
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
-        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at %#llx",
+        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",
                           (unsigned long long)(seg_base + slot));
     *ret = dbg_code_linear(c, val);
     *sp_after = slot + w;
@@ -1242,7 +1261,7 @@ int64_t session_read_phys(struct session *s, uint64_t pa, void *buf, size_t len)
     const struct gmem *m = &session_cur_vm(s)->mem;
 
     if (pa >= m->size)
-        return vms_seterr(VMS_ERR_FAULT, "physical address %#llx is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical address 0x%llx is outside RAM",
                           (unsigned long long)pa);
     size_t n = len;
     if (n > m->size - pa)
@@ -1274,7 +1293,7 @@ int64_t session_read_virt(struct session *s, uint64_t va, void *buf, size_t len,
         done += chunk;
     }
     if (done == 0 && len > 0)
-        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at %#llx%s%s",
+        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at 0x%llx%s%s",
                           (unsigned long long)va, w->ok ? "" : ": ",
                           w->ok ? " (not RAM)" : pg_fault_name(w->fault));
     return (int64_t)done;
@@ -1285,7 +1304,7 @@ int session_write_phys(struct session *s, uint64_t pa, const void *buf, size_t l
     struct vm *vm = session_cur_vm(s);
 
     if (!gmem_ok(&vm->mem, pa, len))
-        return vms_seterr(VMS_ERR_FAULT, "physical range %#llx+%zu is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical range 0x%llx+%zu is outside RAM",
                           (unsigned long long)pa, len);
     memcpy(vm->mem.ram + pa, buf, len);
     for (unsigned i = 0; i < vm->nvcpu; i++)
@@ -1308,7 +1327,7 @@ int session_write_virt(struct session *s, uint64_t va, const void *buf, size_t l
         if (chunk > len - done)
             chunk = len - done;
         if (!pg_translate(c, m, a, 0, &w) || !gmem_ok(m, w.pa, chunk))
-            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at %#llx",
+            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at 0x%llx",
                               (unsigned long long)a);
         done += chunk;
     }

@@ -44,6 +44,7 @@ struct session {
     bool have_stop, have_prev;
     unsigned stop_vm, stop_vcpu, prev_vm, prev_vcpu;
     struct dbg_stop last;
+    struct dbg_bp stop_bp;          /* the breakpoint of the last stop (even if deleted) */
 
     struct dbg_bp bp[SESSION_MAX_BP];
     unsigned nbp;
@@ -64,6 +65,7 @@ struct session {
     volatile sig_atomic_t interrupt;
 
     struct dbg_out *out;            /* output of the command being run */
+    bool console_mid;               /* guest output ended mid-line */
     bool batch;
     char last_line[SESSION_LINE_MAX];
     uint64_t last_x;                /* $_ : the last address x examined */
@@ -92,7 +94,5 @@ unsigned session_word(struct session *s);
 int session_load_seg(struct session *s, struct cpu_state *c, int seg, uint16_t sel);
 /* Print "=> 0x7c05 <start+5>:\tmov ax, 0x10" for the current pc. */
 void session_print_pc_line(struct session *s, struct dbg_out *out);
-/* The error detail of the last failed session call, as one line. */
-void session_print_stop(struct session *s, struct dbg_out *out);
 
 #endif
