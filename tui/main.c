@@ -3,6 +3,7 @@
  *   vmscope run [options] IMAGE|SCENARIO     run headless (docs/RUN.md)
  *   vmscope debug [options] IMAGE|SCENARIO   line-mode debugger (docs/DEBUGGER.md)
  *   vmscope help --markdown                  the debugger's command reference
+ *   vmscope [options] IMAGE|SCENARIO         the terminal UI (docs/TUI.md)
  *   vmscope --help | --version
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "debugger/cli.h"
 #include "debugger/scenario.h"
+#include "tui/app.h"
 #include "machine/engine.h"
 #include "machine/hv.h"
 #include "machine/loader.h"
@@ -53,6 +55,7 @@ static void usage(FILE *f)
         "usage: vmscope run [options] IMAGE|SCENARIO...\n"
         "       vmscope debug [--batch FILE] [-ex CMD]... IMAGE|SCENARIO\n"
         "       vmscope help --markdown\n"
+        "       vmscope [options] IMAGE|SCENARIO   the terminal UI (see --help-tui)\n"
         "       vmscope --help | --version\n"
         "\n"
         "Run a guest headless: its serial output goes to stdout and the exit\n"
@@ -380,6 +383,12 @@ int main(int argc, char **argv)
         return dbg_cli_main(argc - 1, argv + 1, argv[0]);
     if (!strcmp(argv[1], "help"))
         return dbg_cli_help(argc - 1, argv + 1);
-    fprintf(stderr, "vmscope: unknown command '%s' (try --help)\n", argv[1]);
-    return VMS_STATUS_BADIMAGE;
+    if (!strcmp(argv[1], "--has-tui"))
+        return tui_available() ? 0 : 1;
+    if (!strcmp(argv[1], "--help-tui")) {
+        char *help[] = { argv[0], "--help", NULL };
+        return tui_main(2, help);
+    }
+    /* Anything else is `vmscope [options] IMAGE|SCENARIO`: the TUI. */
+    return tui_main(argc, argv);
 }
