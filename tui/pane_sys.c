@@ -137,6 +137,17 @@ static void *devices_create(void)
     return calloc(1, sizeof(struct devices_pane));
 }
 
+/* Until the student selects one, show the device with the most traffic. */
+static int busiest(const struct devices_pane *d)
+{
+    int best = 0;
+
+    for (int i = 1; i < d->n; i++)
+        if (d->d[i].reads + d->d[i].writes > d->d[best].reads + d->d[best].writes)
+            best = i;
+    return best;
+}
+
 static void devices_update(struct pane *p, struct tui *t)
 {
     struct devices_pane *d = p->state;
@@ -151,7 +162,7 @@ static void devices_update(struct pane *p, struct tui *t)
     if (t->device[0])
         snprintf(d->name, sizeof(d->name), "%s", t->device);
     else if (d->n)
-        snprintf(d->name, sizeof(d->name), "%s", d->d[p->sel > 0 ? p->sel : 0].name);
+        snprintf(d->name, sizeof(d->name), "%s", d->d[p->sel >= 0 ? p->sel : busiest(d)].name);
     if (!d->name[0])
         return;
     dbg_outbuf_init(&ob);
@@ -168,12 +179,13 @@ static void devices_draw(struct pane *p, struct tui *t, struct canvas c)
     int y = 0;
 
     (void)t;
-    cv_text(c, 0, y++, -1, STY_LABEL, "device      space range                reads   writes  events");
+    cv_text(c, 0, y++, -1, STY_LABEL, "device     space range          reads  writes events");
     for (int i = 0; i < d->n && y < c.r.h; i++, y++) {
         const struct dbg_device *v = &d->d[i];
-        snprintf(buf, sizeof(buf), "%-11.11s %-5s %08" PRIx64 "-%08" PRIx64 " %7" PRIu64
-                 " %8" PRIu64 " %7u", v->name, v->space == BUS_PIO ? "pio" : "mmio", v->base,
-                 v->base + v->len - 1, v->reads, v->writes, v->nevents);
+        char range[40];
+        snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64, v->base, v->base + v->len - 1);
+        snprintf(buf, sizeof(buf), "%-10.10s %-5s %-13s %6" PRIu64 " %7" PRIu64 " %6u", v->name,
+                 v->space == BUS_PIO ? "pio" : "mmio", range, v->reads, v->writes, v->nevents);
         cv_text(c, 0, y, -1, !strcmp(v->name, d->name) ? STY_SELECT : STY_NORMAL, buf);
     }
     if (!d->detail[0] || y + 1 >= c.r.h)
@@ -190,7 +202,7 @@ static bool devices_key(struct pane *p, struct tui *t, enum tui_action a)
     if (a != ACT_UP && a != ACT_DOWN)
         return false;
     t->device[0] = '\0';
-    p->sel = (p->sel < 0 ? 0 : p->sel) + (a == ACT_DOWN ? 1 : -1);
+    p->sel = (p->sel < 0 ? busiest(d) : p->sel) + (a == ACT_DOWN ? 1 : -1);
     if (p->sel >= d->n)
         p->sel = d->n - 1;
     if (p->sel < 0)

@@ -206,13 +206,11 @@ static void lesson_draw(struct pane *p, struct tui *t, struct canvas c)
     struct lesson_pane *ls = p->state;
     if (st->question) {
         lesson_block(p, c, &y, STY_NORMAL, "");
-        if (t->lp.phase == LP_ASKING)
-            ls->focus_line = y;
+        ls->focus_line = y;
         snprintf(buf, sizeof(buf), "? %s", st->question);
         lesson_block(p, c, &y, STY_CHANGED, buf);
     }
     if (t->lp.phase == LP_REVEALED) {
-        ls->focus_line = y;
         snprintf(buf, sizeof(buf), "Your answer: %s%s", t->lp.answer,
                  !st->answers[0] ? "" : t->lp.correct ? " (right)" : " (not quite)");
         lesson_block(p, c, &y, t->lp.correct || !st->answers[0] ? STY_OK : STY_ERROR, buf);
@@ -227,8 +225,8 @@ static void lesson_draw(struct pane *p, struct tui *t, struct canvas c)
      * (drawn again at the new offset). */
     if (ls->want_focus) {
         ls->want_focus = false;
-        if (ls->focus_line >= p->scroll + c.r.h - 1) {
-            p->scroll = ls->focus_line - 1;
+        if (ls->focus_line >= p->scroll + c.r.h / 3) {
+            p->scroll = ls->focus_line;
             cv_fill(c, (struct rect){ 0, 0, c.r.w, c.r.h }, ' ', STY_NORMAL);
             lesson_draw(p, t, c);
         }

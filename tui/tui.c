@@ -368,6 +368,13 @@ void tui_key(struct tui *t, int key, const struct tui_mouse *m)
     if (key == TK_RESIZE || key < 0)
         return;
     if (t->help) {
+        /* scrolling keys page through the help, any other key closes it */
+        int step = key == TK_DOWN ? 1 : key == TK_UP ? -1 : key == TK_PGDN ? 10
+                 : key == TK_PGUP ? -10 : 0;
+        if (step) {
+            t->help_scroll = t->help_scroll + step < 0 ? 0 : t->help_scroll + step;
+            return;
+        }
         t->help = false;
         return;
     }
@@ -725,7 +732,9 @@ static void draw_help(struct tui *t)
             snprintf(lines[n++], 96, "  %-8s %-20s %s", tui_cmds[i].name, tui_cmds[i].args,
                      tui_cmds[i].help);
     cv_fill(c, (struct rect){ 0, 0, w, h }, ' ', STY_NORMAL);
-    cv_box(c, "Keys (any key closes)", STY_FOCUS);
+    cv_box(c, "Keys (Down/PgDn: more, any other key closes)", STY_FOCUS);
+    if (t->help_scroll > n - (h - 2))
+        t->help_scroll = n - (h - 2) > 0 ? n - (h - 2) : 0;
     for (int i = t->help_scroll; i < n && i - t->help_scroll < h - 2; i++)
         cv_text(c, 2, 1 + i - t->help_scroll, w - 4, STY_NORMAL, lines[i]);
 }

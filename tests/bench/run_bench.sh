@@ -88,3 +88,8 @@ sleep 2
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
 wait $pid
 printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(echo "${rss:-0} / 16 / 1024" | bc -l)"
+
+# The TUI: a step plus a full redraw of every pane at 200x60, per layout
+# (tests/bench/bench_tui.c; the target is <= 2 ms median).
+echo
+"$OUT/bench_tui" protected

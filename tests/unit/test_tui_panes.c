@@ -1,0 +1,260 @@
+/* test_tui_panes.c - golden screens: the real TUI over a real session,
+ * rendered into a fixed-size virtual screen with a fixed clock, driven by
+ * scripted keys, compared with tests/tui/NAME.txt (characters, then the
+ * style of every cell; docs/TUI.md).  Every pane appears in at least one
+ * layout here; resize, zoom, help and the lesson's question are covered.
+ *
+ * VMSCOPE_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
+ * (review the diff before committing them).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "debugger/session.h"
+#include "tui/tui.h"
+
+#define W 100
+#define H 30
+
+struct fixture {
+    struct session *s;
+    struct textbuf console;
+    struct tui *t;
+};
+
+static uint64_t fixed_clock(void *opaque)
+{
+    (void)opaque;
+    return 1000000;
+}
+
+static void console_out(void *opaque, unsigned vm, uint8_t byte)
+{
+    textbuf_write(opaque, (uint8_t)vm, (const char *)&byte, 1);
+}
+
+static struct fixture *open_tui(const char *target, const char *lesson, const char *layout)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(textbuf_init(&f->console, 500), 0);
+    struct session_config sc = { .target = target, .argv0 = "./vmscope", .engine = "unicorn",
+                                 .console = console_out, .console_opaque = &f->console };
+    int rc = session_create(&f->s, &sc);
+    if (rc < 0)
+        fail_msg("session_create(%s): %s", target, vms_lasterr(rc));
+    struct tui_config tc = { .session = f->s, .console = &f->console, .lesson = lesson,
+                             .layout = layout, .w = W, .h = H, .unicode = false,
+                             .clock_ms = fixed_clock, .slice_insns = 5000 };
+    rc = tui_create(&f->t, &tc);
+    if (rc < 0)
+        fail_msg("tui_create: %s", vms_lasterr(rc));
+    return f;
+}
+
+static void close_tui(struct fixture *f)
+{
+    tui_destroy(f->t);
+    session_destroy(f->s);
+    textbuf_fini(&f->console);
+    free(f);
+}
+
+static void keys(struct fixture *f, const char *script)
+{
+    assert_int_equal(tui_keys(f->t, script), 0);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* Render and compare with tests/tui/@name.txt; on a difference, print the
+ * first differing line of both. */
+static void golden(struct fixture *f, const char *name)
+{
+    char path[256];
+    tui_render(f->t);
+    char *got = screen_dump_string(f->t->scr, true);
+    assert_non_null(got);
+    snprintf(path, sizeof(path), "tests/tui/%s.txt", name);
+    const char *upd = getenv("VMSCOPE_UPDATE_GOLDEN");
+    if (upd && *upd == '1') {
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        fputs(got, fp);
+        fclose(fp);
+        free(got);
+        return;
+    }
+    char *want = slurp(path);
+    if (!want)
+        fail_msg("%s missing (VMSCOPE_UPDATE_GOLDEN=1 writes it):\n%s", path, got);
+    if (strcmp(want, got) != 0) {
+        const char *a = want, *b = got;
+        int line = 1;
+        while (*a && *a == *b) {
+            line += *a == '\n';
+            a++, b++;
+        }
+        while (a > want && a[-1] != '\n') a--, b--;
+        fprintf(stderr, "%s differs at line %d:\nwant: %.*s\ngot:  %.*s\n", path, line,
+                (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+        fprintf(stderr, "--- whole screen:\n%s", got);
+        free(want);
+        free(got);
+        fail();
+    }
+    free(want);
+    free(got);
+}
+
+#define HELLO_LESSON "build/scenarios/hello/lesson.txt"
+
+/* The lesson layout at start: step 1 asks its question at once. */
+static void test_lesson_start(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", HELLO_LESSON, NULL);
+    golden(f, "lesson_start");
+    /* the prompt asks for the answer; a wrong one is noted, then revealed */
+    keys(f, "0x7c01<Enter>");
+    golden(f, "lesson_answered");
+    assert_int_equal(f->t->lp.answered, 1);
+    assert_int_equal(f->t->lp.right, 0);
+    close_tui(f);
+}
+
+/* F5 runs to the next lesson step (the first UART write), and so on. */
+static void test_lesson_advances(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", HELLO_LESSON, NULL);
+    keys(f, "0x7c00<Enter>");
+    assert_int_equal(f->t->lp.right, 1);
+    keys(f, "<F5>");
+    assert_int_equal(f->t->lp.cur, 1);
+    golden(f, "lesson_step2");
+    keys(f, "0x3f9<Enter><F5>");
+    assert_int_equal(f->t->lp.cur, 2);           /* puts_inline */
+    keys(f, "<F5>");
+    assert_int_equal(f->t->lp.cur, 3);           /* int 0x30 */
+    close_tui(f);
+}
+
+/* cpu layout after three steps: changed registers are highlighted. */
+static void test_layout_cpu(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "cpu");
+    keys(f, "sss");
+    golden(f, "cpu_steps");
+    keys(f, "<Tab><Tab><Down><Down>");           /* focus the code, select a line */
+    keys(f, "b");                                /* breakpoint there */
+    golden(f, "cpu_breakpoint");
+    close_tui(f);
+}
+
+static void test_layout_memory(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("protected", NULL, "memory");
+    keys(f, ":break kmain<Enter><F5><Esc>");
+    keys(f, ":mem 0xc0001280<Enter><Esc>");
+    golden(f, "memory_kmain");
+    keys(f, ":walk 0x10<Enter><Esc>");
+    golden(f, "memory_walk_fault");
+    close_tui(f);
+}
+
+static void test_layout_devices(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "devices");
+    keys(f, ":break fault_div<Enter><F5><Esc>");
+    golden(f, "devices");
+    keys(f, "<Tab><Tab>e");                      /* events: next filter preset */
+    golden(f, "devices_events_filtered");
+    close_tui(f);
+}
+
+static void test_layout_hypervisor(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("protected", NULL, "hypervisor");
+    keys(f, "c");
+    golden(f, "hypervisor_end");
+    close_tui(f);
+}
+
+static void test_help_zoom_resize(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "cpu");
+    keys(f, "?");
+    golden(f, "help");
+    keys(f, "<PgDn><PgDn><PgDn>");               /* pages through it */
+    assert_true(f->t->help);
+    golden(f, "help_end");
+    keys(f, "x");                                /* any other key closes it */
+    assert_false(f->t->help);
+    keys(f, "<Tab>z");
+    golden(f, "zoom_disasm");
+    tui_resize(f->t, 60, 20);
+    golden(f, "too_small");
+    tui_resize(f->t, 80, 24);
+    keys(f, "z");
+    golden(f, "resized_80x24");
+    close_tui(f);
+}
+
+/* Commands typed at the prompt, their output in the log; quit asks. */
+static void test_prompt_and_quit(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "cpu");
+    keys(f, ":info registers<Enter>");
+    keys(f, "layout -(log,regs)<Enter><Esc>");
+    golden(f, "prompt_log");
+    keys(f, "q");
+    assert_true(f->t->confirm_quit);
+    keys(f, "n");
+    assert_false(f->t->quit);
+    keys(f, "qy");
+    assert_true(f->t->quit);
+    close_tui(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lesson_start),
+        cmocka_unit_test(test_lesson_advances),
+        cmocka_unit_test(test_layout_cpu),
+        cmocka_unit_test(test_layout_memory),
+        cmocka_unit_test(test_layout_devices),
+        cmocka_unit_test(test_layout_hypervisor),
+        cmocka_unit_test(test_help_zoom_resize),
+        cmocka_unit_test(test_prompt_and_quit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
