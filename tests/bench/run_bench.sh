@@ -93,3 +93,10 @@ printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(ech
 # (tests/bench/bench_tui.c; the target is <= 2 ms median).
 echo
 "$OUT/bench_tui" protected
+# ... and on a real (pseudo-)terminal of 200x60, curses flush included
+if command -v script >/dev/null 2>&1; then
+    rm -f "$OUT/tui-term.txt"
+    LINES=60 COLUMNS=200 TERM=xterm-256color script -qec \
+        "$OUT/bench_tui protected --term $OUT/tui-term.txt" /dev/null >/dev/null 2>&1
+    cat "$OUT/tui-term.txt" 2>/dev/null || echo "bench_tui --term: no result"
+fi
