@@ -29,10 +29,13 @@ struct fixture {
     struct tui *t;
 };
 
+/* The clock: fixed, unless a test moves it (g_now). */
+static uint64_t g_now = 1000000;
+
 static uint64_t fixed_clock(void *opaque)
 {
     (void)opaque;
-    return 1000000;
+    return g_now;
 }
 
 static void console_out(void *opaque, unsigned vm, uint8_t byte)
@@ -244,6 +247,88 @@ static void test_prompt_and_quit(void **state)
     close_tui(f);
 }
 
+static uint64_t vcpu_insns(struct fixture *f)
+{
+    struct dbg_vcpu_info v[4];
+    assert_true(session_vcpus(f->s, v, 4) >= 1);
+    return v[0].insns;
+}
+
+/* Animation: one step per period of the (test's) clock; any key stops. */
+static void test_animate(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "cpu");
+    uint64_t start = vcpu_insns(f);
+    keys(f, "a");                                /* 4 steps/s: every 250 ms */
+    assert_int_equal(f->t->run, RUN_ANIMATE);
+    assert_int_equal(tui_tick(f->t), 250);       /* first step at once */
+    assert_int_equal(vcpu_insns(f), start + 1);
+    assert_int_equal(tui_tick(f->t), 250);       /* not due yet: no step */
+    assert_int_equal(vcpu_insns(f), start + 1);
+    g_now += 100;
+    assert_int_equal(tui_tick(f->t), 150);
+    g_now += 150;
+    tui_tick(f->t);
+    assert_int_equal(vcpu_insns(f), start + 2);
+    keys(f, "+");                                /* a key stops it (and is used up) */
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    assert_int_equal(f->t->rate, 4);
+    keys(f, "+a");                               /* 8 steps/s now */
+    assert_int_equal(tui_tick(f->t), 125);
+    keys(f, "<Esc>");
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    g_now = 1000000;
+    close_tui(f);
+}
+
+/* A continuous run goes on slice by slice until a key; typing at the
+ * prompt does not stop it, Esc does. */
+static void test_continue_and_keys(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("protected", NULL, "cpu");
+    tui_key(f->t, 'c', NULL);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    assert_int_equal(tui_tick(f->t), 0);          /* one slice of 5000 */
+    uint64_t after_one = vcpu_insns(f);
+    assert_true(after_one >= 5000);
+    tui_key(f->t, 'x', NULL);                      /* any key */
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    assert_string_equal(f->t->status, "stopped by a key");
+    tui_key(f->t, ':', NULL);                      /* the prompt ... */
+    tui_key(f->t, TK_F(5), NULL);                  /* ... F5 works there */
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_key(f->t, 'x', NULL);                      /* typed, not a stop */
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_tick(f->t);
+    assert_true(vcpu_insns(f) > after_one);
+    tui_key(f->t, TK_ESC, NULL);
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    close_tui(f);
+}
+
+/* Mouse: a click focuses the pane under it, the wheel scrolls. */
+static void test_mouse(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui("hello", NULL, "cpu");
+    tui_render(f->t);                            /* what the user clicks on */
+    struct tui_mouse m = { .x = 70, .y = 5, .what = MOUSE_CLICK };
+    tui_key(f->t, TK_MOUSE, &m);
+    assert_string_equal(tui_focused(f->t)->ops->name, "disasm");
+    m = (struct tui_mouse){ .x = 5, .y = 22, .what = MOUSE_CLICK };
+    tui_key(f->t, TK_MOUSE, &m);
+    assert_string_equal(tui_focused(f->t)->ops->name, "stack");
+    m.what = MOUSE_WHEEL_DOWN;
+    tui_key(f->t, TK_MOUSE, &m);
+    assert_int_equal(tui_focused(f->t)->scroll, 3);
+    m = (struct tui_mouse){ .x = 3, .y = H - 1, .what = MOUSE_CLICK };
+    tui_key(f->t, TK_MOUSE, &m);
+    assert_true(f->t->at_prompt);
+    close_tui(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +340,9 @@ int main(void)
         cmocka_unit_test(test_layout_hypervisor),
         cmocka_unit_test(test_help_zoom_resize),
         cmocka_unit_test(test_prompt_and_quit),
+        cmocka_unit_test(test_animate),
+        cmocka_unit_test(test_continue_and_keys),
+        cmocka_unit_test(test_mouse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
