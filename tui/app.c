@@ -197,8 +197,11 @@ static int loop(struct tui *t)
                 return vms_seterr(VMS_ERR_IO, "cannot write to the terminal");
             dirty = false;
         }
+        uint64_t gen = t->gen;
+        enum tui_run run = t->run;
         int wait = tui_tick(t);
-        dirty |= t->run != RUN_STOPPED || wait >= 0;
+        /* a slice, a step or a stop changed something to show */
+        dirty |= t->gen != gen || t->run != run;
         struct tui_mouse m;
         int key = term_getkey(t->run == RUN_CONTINUE ? 0 : wait < 0 ? 200 : wait, &m);
         if (key >= 0) {

@@ -30,6 +30,7 @@ wait_for() {
 # and after vmscope, and vmscope's exit status
 start() {
     cat > "$TMP/run.sh" <<SH
+ulimit -c 0
 stty -g > "$TMP/before"
 echo \$\$ > "$TMP/pid"
 "$PROG" hello
@@ -102,4 +103,41 @@ if [ -n "$vpid" ]; then
 else
     fail "cannot find the vmscope process"
 fi
+$T kill-session -t ui 2>/dev/null
+
+# ---- 2b: a fatal signal (the handler restores, then dies of it) ----
+start
+wait_for "Step 1 of" 15 || fail "third start"
+vpid=$(pgrep -P "$(cat "$TMP/pid")" 2>/dev/null | head -n 1)
+if [ -n "$vpid" ]; then
+    kill -ABRT "$vpid"
+    st=$(wait_status)
+    [ "$st" = "status=134" ] && ok "SIGABRT: died of the signal (134)" || fail "SIGABRT: $st"
+    check_restored "SIGABRT"
+else
+    fail "cannot find the vmscope process"
+fi
+
+# ---- 3: colours, NO_COLOR, ASCII frames ----
+# look ENV ARGS...: start vmscope with ENV, capture the screen with its
+# escape sequences (capture-pane -e) into $TMP/look, quit
+look() {
+    env=$1; shift
+    $T kill-session -t ui 2>/dev/null
+    $T new-session -d -s ui -x 100 -y 30 "TERM=xterm-256color $env $PROG --no-lesson $* hello"
+    wait_for "Registers" 15 || return 1
+    $T capture-pane -e -p -t ui > "$TMP/look"
+    $T send-keys -t ui q
+    wait_for "Quit" 5 && $T send-keys -t ui y
+    return 0
+}
+ESC=$(printf '\033')
+colour="$ESC\[(3|4)[0-7]m"
+look "" && grep -Eq "$colour" "$TMP/look" && ok "colours by default" || fail "no colours"
+look "NO_COLOR=1" && ! grep -Eq "$colour" "$TMP/look" && grep -q "$ESC\[7m" "$TMP/look" \
+    && ok "NO_COLOR: no colours, reverse video instead" || fail "NO_COLOR not honoured"
+look "" --ascii && ! grep -q "$(printf '\342\224')" "$TMP/look" && grep -q "+\[Registers" "$TMP/look" \
+    && ok "--ascii: ASCII frames" || fail "--ascii still draws Unicode"
+look "LANG=C LC_ALL=C" && grep -q "+\[Registers" "$TMP/look" \
+    && ok "C locale: ASCII frames" || fail "C locale draws Unicode"
 finish
