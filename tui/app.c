@@ -149,6 +149,17 @@ static const char *find_lesson(const struct app_opts *o, char *buf, size_t len)
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+/* The prompt's history: the same file as `vmscope debug` uses. */
+static void history_path(char *buf, size_t len)
+{
+    const char *env = getenv("VMSCOPE_HISTORY"), *home = getenv("HOME");
+
+    if (env)
+        snprintf(buf, len, "%s", env);
+    else
+        snprintf(buf, len, "%s/.vmscope_history", home ? home : ".");
+}
+
 /* ---- hooks the session calls ---- */
 
 static void console_out(void *opaque, unsigned vm, uint8_t byte)
@@ -217,7 +228,7 @@ static int run_ui(struct app_opts *o, struct textbuf *console, FILE *transcript)
     struct session *s;
     struct term_caps caps;
     struct tui *t;
-    char lesson_path[4200];
+    char lesson_path[4200], history[1024];
     int w, h, rc;
 
     o->sc.console = console_out;
@@ -236,9 +247,11 @@ static int run_ui(struct app_opts *o, struct textbuf *console, FILE *transcript)
         return VMS_STATUS_BADIMAGE;
     }
     term_size(&w, &h);
+    history_path(history, sizeof(history));
     struct tui_config cfg = { .session = s, .console = console, .lesson = lesson,
                               .layout = o->layout, .w = w, .h = h, .unicode = caps.unicode,
-                              .color = caps.color, .transcript = transcript };
+                              .color = caps.color, .transcript = transcript,
+                              .history = history };
     rc = tui_create(&t, &cfg);
     if (rc == 0) {
         rc = loop(t);

@@ -174,6 +174,7 @@ void prompt_fini(void)
         return;
     rl_callback_handler_remove();
     if (P.history_file) {
+        stifle_history(1000);
         write_history(P.history_file);
         free(P.history_file);
         P.history_file = NULL;

@@ -119,7 +119,7 @@ int tui_create(struct tui **out, const struct tui_config *cfg)
         goto err;
     if ((rc = textbuf_init(&t->log, LOG_LINES)) < 0)
         goto err_screen;
-    if ((rc = create_panes(t)) < 0 || (rc = prompt_init(NULL)) < 0)
+    if ((rc = create_panes(t)) < 0 || (rc = prompt_init(cfg->history)) < 0)
         goto err_panes;
     prompt_set_completer(complete, t->s);
     if (cfg->lesson && (rc = runctl_lesson_load(t, cfg->lesson)) < 0)
@@ -750,6 +750,7 @@ static void draw_too_small(struct tui *t)
     snprintf(buf, sizeof(buf), "this one is %dx%d: please enlarge it", t->scr->w, t->scr->h);
     cv_text(c, 0, 1, -1, STY_NORMAL, buf);
     cv_text(c, 0, 2, -1, STY_DIM, "(q quits)");
+    cv_text(c, 0, 3, -1, t->status_error ? STY_ERROR : STY_NORMAL, t->status);
 }
 
 void tui_render(struct tui *t)

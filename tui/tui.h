@@ -48,6 +48,7 @@ struct tui_config {
     uint64_t (*clock_ms)(void *opaque);
     void *clock_opaque;
     FILE *transcript;              /* commands, output, answers; not owned */
+    const char *history;           /* prompt history file; NULL: in memory */
     uint64_t slice_insns;          /* instructions per continuous-run slice */
 };
 

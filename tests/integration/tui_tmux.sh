@@ -41,7 +41,8 @@ echo SHELL-BACK
 sleep 60
 SH
     rm -f "$TMP/status" "$TMP/before" "$TMP/after"
-    $T new-session -d -s ui -x 100 -y 30 "TERM=xterm-256color exec sh $TMP/run.sh"
+    $T new-session -d -s ui -x 100 -y 30 \
+        "TERM=xterm-256color VMSCOPE_HISTORY=$TMP/history exec sh $TMP/run.sh"
 }
 
 wait_status() {
@@ -124,7 +125,8 @@ fi
 look() {
     env=$1; shift
     $T kill-session -t ui 2>/dev/null
-    $T new-session -d -s ui -x 100 -y 30 "TERM=xterm-256color $env $PROG --no-lesson $* hello"
+    $T new-session -d -s ui -x 100 -y 30 \
+        "TERM=xterm-256color VMSCOPE_HISTORY=$TMP/history $env $PROG --no-lesson $* hello"
     wait_for "Registers" 15 || return 1
     $T capture-pane -e -p -t ui > "$TMP/look"
     $T send-keys -t ui q
