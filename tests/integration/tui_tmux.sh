@@ -82,6 +82,14 @@ $T send-keys -t ui Enter
 wait_for "Your answer: 0x3f9 \(right\)" && ok "second answer" || fail "second answer"
 $T send-keys -t ui F11
 wait_for "Stepped 1 instruction" && ok "F11 steps" || fail "F11 did not step"
+ # resize below the minimum and back (KEY_RESIZE)
+$T resize-window -t ui -x 70 -y 20
+wait_for "needs a terminal of at least 80x24" 5 && ok "too small: a clear message" \
+    || fail "no message when too small"
+$T resize-window -t ui -x 120 -y 40
+# a frame line wider than the old 100 columns: more than 100 box lines in it
+wait_for "Registers" 5 && awk -F"$(printf '\342\224\200')" 'NF > 101 { f = 1 } END { exit !f }' "$TMP/screen" \
+    && ok "enlarged: the layout is back at 120 columns" || fail "no layout after enlarging"
 $T send-keys -t ui q
 wait_for "Quit\? \(y/n\)" && ok "q asks while the VM runs" || fail "q did not ask"
 $T send-keys -t ui y
