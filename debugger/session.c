@@ -26,7 +26,7 @@
 #include "machine/loader.h"
 #include "machine/memmap.h"
 
-#define POLL_EVERY_ROUNDS 16
+#define POLL_EVERY_ROUNDS 1       /* a round is at most one quantum per pCPU */
 #define POLL_EVERY_STEPS  4096
 
 /* ------------------------------------------------------------- output */
