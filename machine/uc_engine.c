@@ -90,8 +90,14 @@ struct ucv {
     bool code_hooked;              /* h_code installed (stepping or a tail) */
     /* run() bookkeeping */
     uint64_t budget, executed, code_left;
-    uint64_t blk_addr, blk_before; /* last block the block hook counted */
-    uint32_t blk_size;
+    /* The block the block hook counted last (so the one running now,
+     * unless the code hook counts): it began after executed - icount
+     * instructions of this run. */
+    struct icache_slot last;
+    volatile int *kickp;           /* &v->kick */
+    int slow;                      /* nonzero: the block hook's rare cases
+                                      (flush_pending, code_hooked,
+                                      write_hooked); see update_slow() */
     uint64_t last_code_rip;        /* linear address the code hook last saw */
     enum ucv_stop stop;
     uint32_t vector;               /* STOP_EXC */
@@ -119,6 +125,11 @@ struct ucv {
 
 static struct ucv *eng(const struct vcpu *v) { return v->engine; }
 static void icache_clear(struct ucv *e);
+
+static void update_slow(struct ucv *e)
+{
+    e->slow = e->flush_pending | e->code_hooked | e->write_hooked;
+}
 
 static void stop_guest(struct ucv *e, enum ucv_stop why)
 {
@@ -438,8 +449,9 @@ static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip
             e->executed--;
         return;
     }
-    if (lin >= e->blk_addr && lin < e->blk_addr + e->blk_size && e->executed >= e->blk_before)
-        e->executed = e->blk_before + count_insns(e, s, e->blk_addr, lin);
+    const struct icache_slot *b = &e->last;
+    if (lin >= b->addr && lin < b->addr + b->size && e->executed >= b->icount)
+        e->executed = e->executed - b->icount + count_insns(e, s, b->addr, lin);
 }
 
 /* #PF: the error code from the blob, checked against our own walk. */
@@ -607,7 +619,7 @@ static uint64_t retired_now(struct ucv *e)
     if (save_blob(e) == 0)
         uc_blob_get_seg(e->L, e->ctx, SEG_CS, &s.seg[SEG_CS]);
     uint64_t lin = code_linear(&s, rd64(e, UC_X86_REG_RIP));
-    return e->blk_before + count_insns(e, &s, e->blk_addr, lin);
+    return e->executed - e->last.icount + count_insns(e, &s, e->last.addr, lin);
 }
 
 /* RDTSC/RDTSCP: virtual time (instructions retired), never the host TSC. */
@@ -783,6 +795,7 @@ static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     if (code_page(e, w.pa) || code_page(e, w.pa + (uint64_t)size - 1)) {
         e->st.code_writes++;
         e->flush_pending = true;   /* acted on at the next block boundary */
+        update_slow(e);
     }
     (void)uc;
 }
@@ -796,6 +809,7 @@ static void watch_writes(struct ucv *e, bool on)
                                       (void *)on_write, e, 1, 0) == UC_ERR_OK;
     else if (uc_hook_del(e->uc, e->h_write) == UC_ERR_OK)
         e->write_hooked = false;
+    update_slow(e);
     uc_ctl_flush_tb(e->uc);
     e->st.tb_flushes++;
 }
@@ -803,6 +817,7 @@ static void watch_writes(struct ucv *e, bool on)
 static void icache_clear(struct ucv *e)
 {
     memset(e->icache, 0, sizeof(e->icache));   /* size 0 never matches */
+    e->last = (struct icache_slot){ 0, 0, 0 };
 }
 
 static void flush_code(struct ucv *e)
@@ -812,6 +827,7 @@ static void flush_code(struct ucv *e)
     uc_ctl_flush_tlb(e->uc);
     e->st.tb_flushes++;
     e->flush_pending = false;
+    update_slow(e);
 }
 
 /* Remember the physical pages of a block the first time it is seen. */
@@ -833,39 +849,79 @@ static void note_block_pages(struct ucv *e, uint64_t addr, uint32_t size)
 
 /* ------------------------------------------------- counting and stepping */
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+/* The block hook's rare cases: a kick, stale code, a code hook that counts
+ * instead, pages to note for coherence.  Returns true when the block must
+ * not be counted here. */
+static bool block_slow(struct ucv *e, uint64_t addr, uint32_t size)
 {
-    struct ucv *e = opaque;
-    uc_tb tb;
-
     if (e->v->kick) {
         stop_guest(e, STOP_KICK);
-        return;
+        return true;
     }
     if (e->flush_pending) {
         stop_guest(e, STOP_FLUSH);   /* this block may be stale: not run */
-        return;
+        return true;
     }
     if (e->code_hooked)
-        return;                      /* the code hook counts */
+        return true;                 /* the code hook counts */
+    if (e->write_hooked)
+        note_block_pages(e, addr, size);
+    return false;
+}
+
+/* Instructions in the block at (@addr, @size): the hash cache, else ask
+ * Unicorn (~6 ns) and remember. */
+static uint32_t block_icount(struct ucv *e, uint64_t addr, uint32_t size)
+{
     struct icache_slot *c = &e->icache[(addr ^ (addr >> 12)) % ICACHE_SLOTS];
-    if (c->addr == addr && c->size == size) {
-        tb.icount = (uint16_t)c->icount;
-    } else {
-        if (uc_ctl(uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
+    uc_tb tb;
+
+    if (c->addr != addr || c->size != size) {
+        if (uc_ctl(e->uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
             tb.icount = 1;
         *c = (struct icache_slot){ addr, size, tb.icount };
     }
-    if (e->executed + tb.icount > e->budget) {
+    return c->icount;
+}
+
+/* Everything but the common case of on_block(). */
+static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr,
+                                                    uint32_t size)
+{
+    uint32_t n;
+
+    if ((*e->kickp | e->slow) != 0 && block_slow(e, addr, size))
+        return;
+    if (addr == e->last.addr && size == e->last.size)
+        n = e->last.icount;
+    else
+        n = block_icount(e, addr, size);
+    if (e->executed + n > e->budget) {
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
         return;
     }
-    e->blk_addr = addr;
-    e->blk_size = size;
-    e->blk_before = e->executed;
-    e->executed += tb.icount;
-    if (e->write_hooked)
-        note_block_pages(e, addr, size);
+    e->last = (struct icache_slot){ addr, size, n };
+    e->executed += n;
+}
+
+/* Runs before every translated block: the engine's clock.  This is the
+ * hottest code in vmscope (once per ~5-10 guest instructions), so the
+ * common case (nothing rare pending, the same block as last time, budget
+ * left) is a leaf with no spills; the rest is block_general(). */
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc;
+    if (__builtin_expect((*e->kickp | e->slow) == 0 && addr == e->last.addr &&
+                         size == e->last.size, 1)) {
+        uint64_t after = e->executed + e->last.icount;
+        if (__builtin_expect(after <= e->budget, 1)) {
+            e->executed = after;
+            return;
+        }
+    }
+    block_general(e, addr, size);
 }
 
 static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -894,6 +950,7 @@ static int code_hook(struct ucv *e, bool on)
     if (!on)
         uc_hook_del(e->uc, e->h_code);
     e->code_hooked = on;
+    update_slow(e);
     uc_ctl_flush_tb(e->uc);
     e->st.tb_flushes++;
     return 0;
@@ -1009,7 +1066,7 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     memset(ex, 0, sizeof(*ex));
     e->budget = budget;
     e->executed = 0;
-    e->blk_size = 0;
+    e->last.size = 0;
     int rc = run_loop(e, ex);
     if (!e->stepping && e->code_hooked && code_hook(e, false) < 0 && rc >= 0)
         rc = -VMS_ERR_ENGINE;
@@ -1140,6 +1197,7 @@ static int ucv_create(struct vcpu *v)
         return -VMS_ERR_NOMEM;
     v->engine = e;
     e->v = v;
+    e->kickp = &v->kick;
     e->L = uc_blob_layout();
     if (!e->L) {
         err = -VMS_ERR_ENGINE;
