@@ -1121,11 +1121,7 @@ static bool dbg_watch_match(struct ucv *e, const struct vcpu_watch *w, bool writ
     if (w->phys) {
         struct cpu_state s;
         struct pg_walk pw;
-        memset(&s, 0, sizeof(s));
-        s.cr0 = rd64(e, UC_X86_REG_CR0);
-        s.cr3 = rd64(e, UC_X86_REG_CR3);
-        s.cr4 = rd64(e, UC_X86_REG_CR4);
-        s.efer = rdmsr(e, MSR_EFER);
+        paging_state(e, &s);
         if (!pg_translate(&s, &e->v->vm->mem, addr, 0, &pw))
             return false;
         addr = pw.pa;
