@@ -26,7 +26,7 @@
 #include "machine/loader.h"
 #include "machine/memmap.h"
 
-#define POLL_EVERY_ROUNDS 16
+#define POLL_EVERY_ROUNDS 1       /* a round is at most one quantum per pCPU */
 #define POLL_EVERY_STEPS  4096
 
 /* ------------------------------------------------------------- output */
@@ -268,17 +268,28 @@ static void on_event(void *opaque, const struct event *e)
 
 /* ---------------------------------------------------- create/destroy */
 
+static void console_write(struct session *s, const char *text, size_t len)
+{
+    if (s->out && s->out->write)
+        s->out->write(s->out->opaque, text, len);
+    else
+        fwrite(text, 1, len, stdout);
+}
+
+/* Guest serial output; with several VMs each line says whose it is. */
 static void console_to_out(void *opaque, unsigned vm, uint8_t byte)
 {
     struct session *s = opaque;
     char c = (char)byte;
 
-    (void)vm;
+    if (s->hv && s->hv->nvm > 1 && (!s->console_mid || s->console_vm != vm)) {
+        char tag[16];
+        int n = snprintf(tag, sizeof(tag), "%s[vm%u] ", s->console_mid ? "\n" : "", vm);
+        console_write(s, tag, (size_t)n);
+    }
     s->console_mid = byte != '\n';
-    if (s->out && s->out->write)
-        s->out->write(s->out->opaque, &c, 1);
-    else
-        fputc(byte, stdout);
+    s->console_vm = vm;
+    console_write(s, &c, 1);
 }
 
 static int load_symbols(struct session *s, struct load_result *lr)

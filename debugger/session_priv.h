@@ -66,6 +66,7 @@ struct session {
 
     struct dbg_out *out;            /* output of the command being run */
     bool console_mid;               /* guest output ended mid-line */
+    unsigned console_vm;            /* ... of this VM */
     bool batch;
     char last_line[SESSION_LINE_MAX];
     uint64_t last_x;                /* $_ : the last address x examined */

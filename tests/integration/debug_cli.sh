@@ -38,6 +38,24 @@ printf 'source %s\nprint/x $pc\n' "$TMP/inner.gdb" >"$TMP/outer.gdb"
 "$PROG" debug --batch "$TMP/outer.gdb" hello >"$TMP/src.out" 2>&1
 grep -q '^0x7c06$' "$TMP/src.out" && ok "source" || fail "source: $(cat "$TMP/src.out")"
 
+# catch triple: a real-mode guest with an empty IVT faults three times
+boot_sector "$TMP/tf.img" <<'ASM'
+    .code16
+    .globl _start
+_start:
+    lidt idtr
+    int $3
+1:  jmp 1b
+idtr: .word 0
+      .long 0
+    .org 510
+    .byte 0x55, 0xaa
+ASM
+printf 'catch triple\ncontinue\ninfo vms\n' >"$TMP/tf.gdb"
+"$PROG" debug --batch "$TMP/tf.gdb" "$TMP/tf.img" >"$TMP/tf.out" 2>&1
+grep -q '^Event breakpoint 1: .*shutdown vm0: triple fault' "$TMP/tf.out" && grep -q 'vm0: shutdown' "$TMP/tf.out" &&
+    ok "catch triple stops at the shutdown" || fail "catch triple: $(cat "$TMP/tf.out")"
+
 # a missing image is one line and status 2
 expect_status 2 "missing image" "$PROG" debug --batch /dev/null /nonexistent/image.bin
 [ "$(wc -l <"$TMP/err")" -eq 1 ] && ok "one line for a missing image" || fail "missing image: $(cat "$TMP/err")"
