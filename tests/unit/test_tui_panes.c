@@ -43,13 +43,15 @@ static void console_out(void *opaque, unsigned vm, uint8_t byte)
     textbuf_write(opaque, (uint8_t)vm, (const char *)&byte, 1);
 }
 
-static struct fixture *open_tui(const char *target, const char *lesson, const char *layout)
+static struct fixture *open_tui_vms(const char *target, const char *lesson,
+                                    const char *layout, unsigned nvms, unsigned npcpus)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     assert_int_equal(textbuf_init(&f->console, 500), 0);
     struct session_config sc = { .target = target, .argv0 = "./vmscope", .engine = "unicorn",
-                                 .console = console_out, .console_opaque = &f->console };
+                                 .console = console_out, .console_opaque = &f->console,
+                                 .nvms = nvms, .npcpus = npcpus };
     int rc = session_create(&f->s, &sc);
     if (rc < 0)
         fail_msg("session_create(%s): %s", target, vms_lasterr(rc));
@@ -60,6 +62,11 @@ static struct fixture *open_tui(const char *target, const char *lesson, const ch
     if (rc < 0)
         fail_msg("tui_create: %s", vms_lasterr(rc));
     return f;
+}
+
+static struct fixture *open_tui(const char *target, const char *lesson, const char *layout)
+{
+    return open_tui_vms(target, lesson, layout, 1, 1);
 }
 
 static void close_tui(struct fixture *f)
@@ -209,6 +216,25 @@ static void test_layout_hypervisor(void **state)
     close_tui(f);
 }
 
+/* Three VMs on two simulated pCPUs: the timeline shows who ran where, the
+ * console tags each VM's lines, v moves the views to the next vCPU. */
+static void test_hypervisor_three_vms(void **state)
+{
+    (void)state;
+    struct fixture *f = open_tui_vms("protected", NULL, "hypervisor", 3, 2);
+    keys(f, ":break kmain<Enter><F5><F5><Esc>");
+    golden(f, "hypervisor_3vms");
+    unsigned vm, vcpu;
+    session_current(f->s, &vm, &vcpu);
+    keys(f, "v");
+    unsigned vm2;
+    session_current(f->s, &vm2, &vcpu);
+    assert_int_equal(vm2, (vm + 1) % 3);
+    keys(f, ":delete<Enter><Esc>c");              /* all three to the end */
+    golden(f, "hypervisor_3vms_end");
+    close_tui(f);
+}
+
 static void test_help_zoom_resize(void **state)
 {
     (void)state;
@@ -338,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_layout_memory),
         cmocka_unit_test(test_layout_devices),
         cmocka_unit_test(test_layout_hypervisor),
+        cmocka_unit_test(test_hypervisor_three_vms),
         cmocka_unit_test(test_help_zoom_resize),
         cmocka_unit_test(test_prompt_and_quit),
         cmocka_unit_test(test_animate),
