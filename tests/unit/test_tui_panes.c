@@ -235,6 +235,52 @@ static void test_hypervisor_three_vms(void **state)
     close_tui(f);
 }
 
+/* Every shipped lesson, walked through on its real guest: each question
+ * answered with its first accepted answer, F5 to each next step; every
+ * condition must be armed and reached, in order, up to the end. */
+static void walk_lesson(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "build/scenarios/%s/lesson.txt", name);
+    struct fixture *f = open_tui(name, path, NULL);
+    struct tui *t = f->t;
+
+    for (int i = 0; i < 40 && (lesson_pending(&t->lp) || t->lp.phase == LP_ASKING); i++) {
+        const struct lesson_step *st = lesson_current(&t->lp);
+        if (t->lesson_err[0])
+            fail_msg("%s step %u: %s", name, t->lp.cur + 1, t->lesson_err);
+        if (t->lp.phase == LP_ASKING) {
+            char answer[LESSON_COND_MAX], script[LESSON_COND_MAX + 16];
+            snprintf(answer, sizeof(answer), "%.*s", (int)strcspn(st->answers, "|"),
+                     st->answers[0] ? st->answers : "yes");
+            while (answer[0] && answer[strlen(answer) - 1] == ' ')
+                answer[strlen(answer) - 1] = '\0';
+            snprintf(script, sizeof(script), "%s<Enter>", answer);
+            keys(f, script);
+            continue;
+        }
+        unsigned before = t->lp.cur;
+        keys(f, "<F5>");
+        if (t->lp.cur == before && t->lp.phase != LP_DONE)
+            fail_msg("%s: F5 did not reach step %u (%s): %s", name, before + 2,
+                     lesson_pending(&t->lp) ? lesson_pending(&t->lp)->cond : "-", t->status);
+    }
+    assert_int_equal(t->lp.cur, t->lesson.nsteps - 1);     /* the last step */
+    assert_int_equal(t->lp.right, t->lp.answered);
+    keys(f, ":lesson next<Enter>");
+    assert_int_equal(t->lp.phase, LP_DONE);
+    assert_true(t->lp.answered >= 3);
+    close_tui(f);
+}
+
+static void test_lessons_walkthrough(void **state)
+{
+    (void)state;
+    walk_lesson("hello");
+    walk_lesson("protected");
+    walk_lesson("longmode");
+}
+
 static void test_help_zoom_resize(void **state)
 {
     (void)state;
@@ -365,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_layout_devices),
         cmocka_unit_test(test_layout_hypervisor),
         cmocka_unit_test(test_hypervisor_three_vms),
+        cmocka_unit_test(test_lessons_walkthrough),
         cmocka_unit_test(test_help_zoom_resize),
         cmocka_unit_test(test_prompt_and_quit),
         cmocka_unit_test(test_animate),
