@@ -573,6 +573,20 @@ static void cmd_keys(struct tui *t, const char *arg)
     t->help = true;
 }
 
+static void session_command(struct tui *t, const char *line);
+
+/* `run` builds the VMs again (and runs them, as in gdb): their old console
+ * output goes first.  The command itself is the debugger's. */
+static void cmd_run(struct tui *t, const char *arg)
+{
+    char line[1100];
+
+    if (t->console)
+        textbuf_clear(t->console);
+    snprintf(line, sizeof(line), "run %s", arg);
+    session_command(t, line);
+}
+
 static void cmd_quit(struct tui *t, const char *arg)
 {
     (void)arg;
@@ -600,6 +614,9 @@ static const struct tui_cmd tui_cmds[] = {
     { "continue", "", "run in the background (any key stops)", cmd_continue },
     { "c", "", "continue", cmd_continue },
     { "cont", "", "continue", cmd_continue },
+    { "run", "", "start the guest over (its console is cleared)", cmd_run },
+    { "r", "", "run", cmd_run },
+    { "restart", "", "run", cmd_run },
     { "quit", "", "leave vmscope", cmd_quit },
     { "q", "", "quit", cmd_quit },
 };
@@ -728,7 +745,8 @@ static void draw_help(struct tui *t)
     snprintf(lines[n++], 96, "%s", "");
     snprintf(lines[n++], 96, "%s", "Prompt commands of the TUI (others go to the debugger):");
     for (size_t i = 0; i < sizeof(tui_cmds) / sizeof(tui_cmds[0]) && n < ACT_COUNT + 24; i++)
-        if (strlen(tui_cmds[i].name) > 2 && strcmp(tui_cmds[i].name, "cont"))
+        if (strlen(tui_cmds[i].name) > 2 && strcmp(tui_cmds[i].name, "cont")
+            && strcmp(tui_cmds[i].name, "restart"))
             snprintf(lines[n++], 96, "  %-8s %-20s %s", tui_cmds[i].name, tui_cmds[i].args,
                      tui_cmds[i].help);
     cv_fill(c, (struct rect){ 0, 0, w, h }, ' ', STY_NORMAL);

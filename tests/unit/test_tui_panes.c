@@ -310,6 +310,12 @@ static void test_prompt_and_quit(void **state)
     keys(f, ":info registers<Enter>");
     keys(f, "layout -(log,regs)<Enter><Esc>");
     golden(f, "prompt_log");
+    keys(f, ":break fault_div<Enter><F5>");      /* some console output */
+    assert_true(textbuf_lines(&f->console) > 3);
+    unsigned lines = textbuf_lines(&f->console);
+    keys(f, ":run<Enter><Esc>");                 /* start over, to the breakpoint */
+    assert_int_equal(session_last_stop(f->s)->reason, DSTOP_BREAKPOINT);
+    assert_int_equal(textbuf_lines(&f->console), lines);   /* not twice */
     keys(f, "q");
     assert_true(f->t->confirm_quit);
     keys(f, "n");
