@@ -10,6 +10,7 @@
 
 #include "debugger/scenario.h"
 #include "debugger/session.h"
+#include "tui/keys.h"
 #include "tui/tui.h"
 
 #define CONSOLE_LINES 4000
@@ -25,6 +26,16 @@ struct app_opts {
 };
 
 static struct session *g_session;   /* for the signal hook only */
+
+int tui_help_keys(void)
+{
+    char buf[8192];
+
+    if (keys_markdown(buf, sizeof(buf)) < 0)
+        return 1;
+    fputs(buf, stdout);
+    return 0;
+}
 
 int tui_available(void)
 {

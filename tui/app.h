@@ -12,6 +12,9 @@
  * image, 128+N when signal N ended it). */
 int tui_main(int argc, char **argv);
 
+/* Print the key reference (Markdown, as in docs/TUI.md); returns 0. */
+int tui_help_keys(void);
+
 /* True when this build has a TUI (for `make run`). */
 int tui_available(void);
 

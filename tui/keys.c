@@ -199,3 +199,25 @@ int keys_help_lines(char lines[][96], int max)
     }
     return n;
 }
+
+int keys_markdown(char *buf, size_t len)
+{
+    size_t used = 0;
+    char keys[64];
+    int n = snprintf(buf, len, "| keys | action | what it does |\n| --- | --- | --- |\n");
+
+    if (n < 0 || (size_t)n >= len)
+        return -VMS_ERR_RANGE;
+    used = (size_t)n;
+    for (int a = ACT_NONE + 1; a < ACT_COUNT; a++) {
+        keys_for_action((enum tui_action)a, keys, sizeof(keys));
+        if (!keys[0])
+            continue;
+        n = snprintf(buf + used, len - used, "| %s | %s | %s |\n", keys, action_names[a],
+                     action_help[a]);
+        if (n < 0 || (size_t)n >= len - used)
+            return -VMS_ERR_RANGE;
+        used += (size_t)n;
+    }
+    return (int)used;
+}

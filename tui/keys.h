@@ -1,7 +1,8 @@
 /* keys.h - the key map: ONE table from keys to actions.
  *
  * The same table drives key dispatch, the `?` help overlay and the key
- * reference in docs/TUI.md, so they cannot disagree.  Keys are Unicode
+ * reference in docs/TUI.md (keys_markdown(), `vmscope --help-keys`), so
+ * they cannot disagree.  Keys are Unicode
  * code points, or TK_* codes for keys that have no character; term.c
  * translates curses' KEY_* codes into these, so nothing but term.c
  * includes curses.
@@ -55,7 +56,7 @@ enum tui_key {
     X(FILTER,     "filter",     "cycle the focused pane's filter (events)")    \
     X(VCPU_NEXT,  "vcpu",       "show the next vCPU (next VM after its last)") \
     X(PROMPT,     "prompt",     "type a command (Esc leaves the prompt)")      \
-    X(HELP,       "help",       "this help (any key closes it)")               \
+    X(HELP,       "help",       "this help (Down/PgDn scroll, other keys close)") \
     X(REDRAW,     "redraw",     "redraw the whole terminal")                   \
     X(QUIT,       "quit",       "quit (asks when VMs are running)")
 
@@ -104,5 +105,10 @@ int keys_script(const char *script, int *out, int max);
  * action, in table order; returns the number of lines, each written
  * into lines[i] (at most @max lines of @len bytes). */
 int keys_help_lines(char lines[][96], int max);
+
+/* The key reference as a Markdown table (docs/TUI.md holds exactly this;
+ * test_tui_screen checks).  Returns the length, or -VMS_ERR_RANGE when
+ * @len is too small. */
+int keys_markdown(char *buf, size_t len);
 
 #endif

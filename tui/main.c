@@ -387,6 +387,8 @@ int main(int argc, char **argv)
         return dbg_cli_help(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--has-tui"))
         return tui_available() ? 0 : 1;
+    if (!strcmp(argv[1], "--help-keys"))
+        return tui_help_keys();
     if (!strcmp(argv[1], "--help-tui")) {
         char *help[] = { argv[0], "--help", NULL };
         return tui_main(2, help);

@@ -217,6 +217,24 @@ static void test_keys(void **state)
     assert_non_null(strstr(help[0], "continue"));
 }
 
+/* docs/TUI.md holds the key reference generated from the table. */
+static void test_keys_doc(void **state)
+{
+    (void)state;
+    char gen[8192], doc[65536];
+    FILE *f = fopen("docs/TUI.md", "r");
+
+    assert_non_null(f);
+    size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    assert_true(keys_markdown(gen, sizeof(gen)) > 0);
+    if (!strstr(doc, gen))
+        fail_msg("docs/TUI.md: the key table is out of date; put in `vmscope --help-keys`:\n%s",
+                 gen);
+    assert_int_equal(keys_markdown(gen, 40), -VMS_ERR_RANGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_layout_parse),
         cmocka_unit_test(test_layout_compute),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_keys_doc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
