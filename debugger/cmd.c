@@ -1232,6 +1232,13 @@ static int cmd_info_device(struct cmd_ctx *c)
     if (!found && *c->args)
         return errorf(c, VMS_ERR_NOTFOUND, "no device '%s' (info device lists them)", c->args);
     if (*c->args) {
+        struct dbg_devreg regs[64];
+        int nr = session_device_regs(c->s, c->args, regs, 64);
+        if (nr > 0)
+            dbg_printf(c->out, "registers as last written:\n");
+        for (int i = 0; i < nr; i++)
+            dbg_printf(c->out, "  %-12s <- %-40s (event #%llu)\n", regs[i].reg, regs[i].value,
+                       (unsigned long long)regs[i].seq);
         struct dbg_evfilter f;
         struct event ev[10];
         dbg_evfilter_any(&f);
@@ -1526,7 +1533,7 @@ const struct dbg_cmd dbg_cmds[] = {
       "VMs, their vCPUs and the scheduler state ('*' = current vCPU)", NULL, CG_MACHINE,
       CC_NONE, false, false, cmd_info_vms },
     { "info device", "info_devices info_dev", "[NAME]",
-      "devices on the buses with access counts; NAME adds its recent events", NULL,
+      "devices on the buses with access counts; NAME adds its registers and recent events", NULL,
       CG_MACHINE, CC_DEVICE, false, false, cmd_info_device },
     { "info events", "events info_log", "[N] [FILTER]",
       "the last N (20) events of the event stream matching FILTER (same words as catch)",

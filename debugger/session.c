@@ -241,12 +241,58 @@ static struct dbg_bp *bp_by_id(struct session *s, int id)
     return NULL;
 }
 
+/* "uart0 LCR <- 0x03 8N1": remember LCR's last write for the device view. */
+static void note_device_write(struct session *s, const struct event *e)
+{
+    const char *sp = strchr(e->text, ' '), *arrow = strstr(e->text, " <- ");
+    if (!sp || !arrow || arrow <= sp)
+        return;
+    size_t dl = (size_t)(sp - e->text), rl = (size_t)(arrow - sp - 1);
+    if (dl >= sizeof(s->devreg[0].dev) || rl >= sizeof(s->devreg[0].r.reg) || rl == 0)
+        return;
+    struct session_devreg *d = NULL;
+    unsigned last = s->devreg_last;   /* the same register as last time: the common case */
+    for (unsigned k = 0; k < s->ndevreg && !d; k++) {
+        struct session_devreg *c = &s->devreg[(last + k) % s->ndevreg];
+        if (c->vm == e->vm && !strncmp(c->dev, e->text, dl) && !c->dev[dl] &&
+            !strncmp(c->r.reg, sp + 1, rl) && !c->r.reg[rl]) {
+            d = c;
+            s->devreg_last = (unsigned)(c - s->devreg);
+        }
+    }
+    if (!d) {
+        if (s->ndevreg == SESSION_MAX_DEVREGS)
+            return;
+        d = &s->devreg[s->ndevreg++];
+        d->vm = e->vm;
+        memcpy(d->dev, e->text, dl);
+        d->dev[dl] = '\0';
+        memcpy(d->r.reg, sp + 1, rl);
+        d->r.reg[rl] = '\0';
+    }
+    snprintf(d->r.value, sizeof(d->r.value), "%s", arrow + 4);
+    d->r.seq = e->seq;
+}
+
+int session_device_regs(struct session *s, const char *name, struct dbg_devreg *out,
+                        unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < s->ndevreg && n < max; i++)
+        if (s->devreg[i].vm == s->cur_vm && !strcmp(s->devreg[i].dev, name))
+            out[n++] = s->devreg[i].r;
+    return (int)n;
+}
+
 /* Called for every event: an enabled event breakpoint that matches stops
  * the run at the next block boundary (the condition is checked then). */
 static void on_event(void *opaque, const struct event *e)
 {
     struct session *s = opaque;
 
+    if (e->kind == EV_DEVICE)
+        note_device_write(s, e);
     if (!s->running || s->ev_hit)
         return;
     for (unsigned i = 0; i < s->nbp; i++) {
@@ -367,6 +413,7 @@ static int build(struct session *s)
     int err = hv_create(&s->hv, &hc);
     if (err < 0)
         return err;
+    s->ndevreg = s->devreg_last = 0;
     s->sink = (struct ev_sink){ .emit = on_event, .opaque = s };
     ev_add_sink(&s->hv->ev, &s->sink);
     symtab_fini(&s->syms);
@@ -691,6 +738,8 @@ static int apply_debug(struct session *s)
             uint64_t fp = fingerprint(&d);
             if (s->applied_valid[i][k] && s->applied[i][k] == fp)
                 continue;
+            if (!v->ops->set_debug && d.nbreak == 0 && d.nwatch == 0)
+                continue;      /* nothing to ask of an engine without debug support */
             if (!v->ops->set_debug)
                 return vms_seterr(VMS_ERR_UNSUPPORTED, "the %s engine has no breakpoints",
                                   v->ops->name);

@@ -548,6 +548,19 @@ struct dbg_device {
 int session_devices(struct session *s, struct dbg_device *out, unsigned max)
     VMS_MUST_CHECK;
 
+/* A device register as the device last reported a write to it in the
+ * event stream ("uart0 LCR <- 0x03 8N1" gives reg "LCR", value "0x03 8N1"),
+ * remembered from the VM's start (not limited to the event ring). */
+struct dbg_devreg {
+    char reg[24];
+    char value[48];
+    uint64_t seq;            /* event number of that write */
+};
+/* The registers of device @name of the current VM, in the order first
+ * written; returns the number filled. */
+int session_device_regs(struct session *s, const char *name, struct dbg_devreg *out,
+                        unsigned max) VMS_MUST_CHECK;
+
 /* ------------------------------------------------------- events */
 
 /* The last @max events matching @f, oldest first (only those still in the

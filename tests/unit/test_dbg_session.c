@@ -92,6 +92,14 @@ static void test_breakpoint_resume(void **state)
     assert_int_equal(st.reason, DSTOP_EXITED);
     assert_int_equal(st.exit_status, 33);
     assert_int_equal(session_bp_find(s, id)->hits, 2);
+    /* the device view remembers each register's last write from the start */
+    struct dbg_devreg regs[16];
+    int nr = session_device_regs(s, "uart0", regs, 16);
+    bool lcr = false;
+    for (int i = 0; i < nr; i++)
+        lcr |= !strcmp(regs[i].reg, "LCR") && !strncmp(regs[i].value, "0x03", 4);
+    assert_true(lcr);
+    assert_int_equal(session_device_regs(s, "nosuch", regs, 16), 0);
     /* running an exited VM is refused, with the stop saying why */
     assert_int_equal(session_stepi(s, 1, &st), -VMS_ERR_SHUTDOWN);
     session_destroy(s);
