@@ -423,6 +423,12 @@ static void bp_what(struct session *s, const struct dbg_bp *b, char *addr, size_
     snprintf(addr, alen, "%s0x%llx", b->phys ? "p:" : "", (unsigned long long)b->addr);
     if (b->phys || !session_symbolize(s, b->addr, what, wlen))
         snprintf(what, wlen, "%.90s", b->spec);
+    /* where a virtual breakpoint lands now, through the current CR3 */
+    struct dbg_pagewalk pw;
+    size_t n = strlen(what);
+    if (!b->phys && session_pagewalk(s, b->addr, PGW_FETCH, &pw) == 0 && pw.w.mode != PGM_NONE)
+        snprintf(what + n, wlen - n, pw.w.ok ? " (pa 0x%llx)" : " (not mapped now)",
+                 (unsigned long long)pw.w.pa);
 }
 
 static int cmd_info_breakpoints(struct cmd_ctx *c)
@@ -1074,6 +1080,10 @@ static int dtable_cmd(struct cmd_ctx *c, enum dbg_table t)
     if (first > 8191 || count == 0 || count > 256)
         return errorf(c, VMS_ERR_RANGE, "index or count out of range");
     int n = session_dtable(c->s, t, (unsigned)first, (unsigned)count, d);
+    if (n == -VMS_ERR_NOTFOUND && t == DT_LDT) {
+        dbg_printf(c->out, "%s\n", vms_lasterr(n));   /* a state, not a failure */
+        return 0;
+    }
     if (n < 0)
         return fail(c, n);
     const struct cpu_state *cpu = session_cpu(c->s);
@@ -1323,11 +1333,14 @@ static int cmd_undisplay(struct cmd_ctx *c)
 static void run_displays(struct cmd_ctx *c)
 {
     struct session *s = c->s;
+    bool batch = s->batch;
+    s->batch = false;          /* the "N: CMD" header replaces the echo */
     for (unsigned i = 0; i < s->ndisplay; i++) {
         dbg_printf(c->out, "%d: %s\n", s->display[i].id, s->display[i].cmd);
         int rc = session_exec(s, s->display[i].cmd, c->out);
         (void)rc;
     }
+    s->batch = batch;
 }
 
 static int cmd_source(struct cmd_ctx *c)
