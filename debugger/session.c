@@ -1041,7 +1041,8 @@ static bool examine(struct session *s, struct resume *r, bool stepped, struct db
         const struct vcpu_exit *ex = &hv->dbg_exit;
         if (ex->kind == VEXIT_WATCH && check_watch(s, ex, st))
             return true;
-        if (ex->kind == VEXIT_BREAK && r->how == RUN_ALL && check_pc(s, r, ex->addr, st))
+        /* the linear pc from the state: vcpu.h promises only RIP */
+        if (ex->kind == VEXIT_BREAK && r->how == RUN_ALL && check_pc(s, r, session_pc(s), st))
             return true;
     }
     if (check_exited(s, st))
