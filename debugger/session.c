@@ -542,10 +542,11 @@ int session_bp_add(struct session *s, const struct dbg_bp *tmpl, int *id)
     if (tmpl->type == BPT_WATCH && (tmpl->len == 0 || tmpl->addr + tmpl->len < tmpl->addr))
         return vms_seterr(VMS_ERR_RANGE, "a watchpoint needs a non-empty range");
     if (tmpl->cond[0]) {
-        /* parse it now: a typo is reported when the breakpoint is set */
+        /* evaluate it now: a typo is reported when the breakpoint is set */
         uint64_t v;
-        if (session_eval(s, tmpl->cond, &v) == -VMS_ERR_SYNTAX)
-            return -VMS_ERR_SYNTAX;
+        int err = session_eval(s, tmpl->cond, &v);
+        if (err < 0 && err != -VMS_ERR_FAULT && err != -VMS_ERR_INVAL)
+            return err;        /* memory it reads may be mapped later */
     }
     struct dbg_bp *b = &s->bp[s->nbp++];
     *b = *tmpl;
@@ -593,8 +594,9 @@ int session_bp_condition(struct session *s, int id, const char *cond)
 
     if (!b)
         return vms_seterr(VMS_ERR_NOTFOUND, "no breakpoint number %d", id);
-    if (cond && cond[0] && session_eval(s, cond, &v) == -VMS_ERR_SYNTAX)
-        return -VMS_ERR_SYNTAX;
+    int err = cond && cond[0] ? session_eval(s, cond, &v) : 0;
+    if (err < 0 && err != -VMS_ERR_FAULT && err != -VMS_ERR_INVAL)
+        return err;            /* a typo or unknown name: now, not at the hit */
     snprintf(b->cond, sizeof(b->cond), "%s", cond ? cond : "");
     return 0;
 }
