@@ -522,11 +522,11 @@ const struct dbg_bp *session_bp_find(const struct session *s, int id)
     return bp_by_id((struct session *)s, id);
 }
 
-static unsigned count_type(const struct session *s, enum dbg_bp_type t, bool phys)
+static unsigned count_type(const struct session *s, enum dbg_bp_type t)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < s->nbp; i++)
-        if (s->bp[i].type == t && (t != BPT_WATCH || true) && (!phys || s->bp[i].phys))
+        if (s->bp[i].type == t)
             n++;
     return n;
 }
@@ -535,9 +535,9 @@ int session_bp_add(struct session *s, const struct dbg_bp *tmpl, int *id)
 {
     if (s->nbp == SESSION_MAX_BP)
         return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints", SESSION_MAX_BP);
-    if (tmpl->type == BPT_BREAK && count_type(s, BPT_BREAK, false) >= VCPU_MAX_BREAK)
+    if (tmpl->type == BPT_BREAK && count_type(s, BPT_BREAK) >= VCPU_MAX_BREAK)
         return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints", VCPU_MAX_BREAK);
-    if (tmpl->type == BPT_WATCH && count_type(s, BPT_WATCH, false) >= VCPU_MAX_WATCH)
+    if (tmpl->type == BPT_WATCH && count_type(s, BPT_WATCH) >= VCPU_MAX_WATCH)
         return vms_seterr(VMS_ERR_RANGE, "at most %d watchpoints", VCPU_MAX_WATCH);
     if (tmpl->type == BPT_WATCH && (tmpl->len == 0 || tmpl->addr + tmpl->len < tmpl->addr))
         return vms_seterr(VMS_ERR_RANGE, "a watchpoint needs a non-empty range");
@@ -1111,9 +1111,9 @@ static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
     }
     s->running = false;
     s->interrupt = 0;
-    st.steps = session_vcpu(s)->insns - (session_vcpu(s) == start ? start_insns : session_vcpu(s)->insns);
-    if (session_vcpu(s) == start)
-        st.steps = start->insns - start_insns;
+    /* instructions the stopping vCPU retired in this command, when it is
+     * the one that started it (else 0: it was not stepped) */
+    st.steps = session_vcpu(s) == start ? start->insns - start_insns : 0;
     stop_line(s, &st);
     if (st.reason != DSTOP_NONE) {
         s->prev_cpu = s->stop_cpu;
