@@ -816,12 +816,20 @@ static bool bp_should_stop(struct session *s, struct dbg_bp *b)
     return true;
 }
 
-static bool event_breakpoints_need_steps(const struct session *s)
+/* Breakpoints that only single-stepping makes exact: mode switches and
+ * CR3 loads are seen after a run, not during it; and a physical address's
+ * linear aliases change with every CR3 load and paging switch (each step
+ * checks the physical address of the next instruction instead). */
+static bool breakpoints_need_steps(const struct session *s)
 {
     for (unsigned i = 0; i < s->nbp; i++) {
         const struct dbg_bp *b = &s->bp[i];
-        if (b->type == BPT_EVENT && b->enabled &&
+        if (!b->enabled)
+            continue;
+        if (b->type == BPT_EVENT &&
             (b->ev.kinds == 0 || (b->ev.kinds & ((1u << EV_MODE) | (1u << EV_CR3)))))
+            return true;
+        if (b->type == BPT_BREAK && b->phys)
             return true;
     }
     return false;
@@ -1085,7 +1093,7 @@ static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
             *why = st;
         return vms_seterr(VMS_ERR_SHUTDOWN, "%s", session_cur_vm(s)->reason);
     }
-    if (r->how == RUN_ALL && event_breakpoints_need_steps(s))
+    if (r->how == RUN_ALL && breakpoints_need_steps(s))
         r->how = RUN_STEP;      /* r->steps == 0: no count */
     int err = apply_debug(s);
     if (err == 0)

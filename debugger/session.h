@@ -194,9 +194,12 @@ int session_continue(struct session *s, struct dbg_stop *why);
 /* Run until the current vCPU has retired @icount instructions in total
  * (vcpu->insns; shown by `info vms`). */
 int session_run_to_count(struct session *s, uint64_t icount, struct dbg_stop *why);
-/* Continue for at most @max_insns instructions (summed over vCPUs): why->
- * reason is DSTOP_NONE when nothing stopped the guest yet.  Lets a UI keep
- * drawing during a long continue. */
+/* Continue in whole scheduling rounds until @max_insns instructions
+ * (summed over vCPUs) have run or something stops the guest: why->reason
+ * is DSTOP_NONE when nothing did yet.  A round is at most one quantum per
+ * pCPU (1 ms of virtual time by default, a few ms of host time), so a UI
+ * calling this in a loop stays responsive, and the guest runs exactly as
+ * under session_continue(). */
 int session_run_slice(struct session *s, uint64_t max_insns, struct dbg_stop *why);
 
 /* Ask a running command to stop (async-signal-safe). */
