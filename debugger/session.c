@@ -653,25 +653,6 @@ const struct dbg_bp *session_bp_at_pc(struct session *s, uint64_t pc)
 
 /* ----------------------------------------------- engine debug state */
 
-/* Linear addresses that map to physical @pa under @c: identity when
- * paging is off, else found by walking the page tables (views.c's
- * mapping summary).  Adds at most @max to @d. */
-static void add_phys_aliases(struct session *s, const struct cpu_state *c, uint64_t pa,
-                             struct vcpu_debug *d)
-{
-    if (!(c->cr0 & CR0_PG)) {
-        if (d->nbreak < VCPU_MAX_BREAK)
-            d->brk[d->nbreak++] = pa;
-        return;
-    }
-    struct dbg_map_range r[256];
-    unsigned total = 0;
-    int n = session_mappings(s, r, 256, &total);
-    for (int i = 0; i < n && d->nbreak < VCPU_MAX_BREAK; i++)
-        if (pa >= r[i].pa && pa < r[i].pa + r[i].len)
-            d->brk[d->nbreak++] = r[i].va + (pa - r[i].pa);
-}
-
 static uint64_t fingerprint(const struct vcpu_debug *d)
 {
     const uint8_t *p = (const uint8_t *)d;
@@ -689,14 +670,12 @@ static uint64_t fingerprint(const struct vcpu_debug *d)
     return h ^ d->nwatch;
 }
 
-/* The debug state vCPU @v needs: enabled breakpoints (physical ones at
- * their current linear aliases), internal ones, watchpoints. */
+/* The debug state vCPU @v needs: enabled linear breakpoints, internal
+ * ones, watchpoints.  (Physical breakpoints are checked by the session
+ * after each step: breakpoints_need_steps().) */
 static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
 {
-    struct cpu_state c;
-    bool have_state = false;
-
-    memset(d, 0, offsetof(struct vcpu_debug, brk));
+    (void)v;
     d->nbreak = d->nwatch = 0;
     for (unsigned i = 0; i < s->nibrk && d->nbreak < VCPU_MAX_BREAK; i++)
         d->brk[d->nbreak++] = s->ibrk[i];
@@ -704,27 +683,10 @@ static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
         const struct dbg_bp *b = &s->bp[i];
         if (!b->enabled)
             continue;
-        if (b->type == BPT_WATCH && d->nwatch < VCPU_MAX_WATCH) {
+        if (b->type == BPT_WATCH && d->nwatch < VCPU_MAX_WATCH)
             d->watch[d->nwatch++] = (struct vcpu_watch){ b->addr, b->len, b->wkind, b->phys };
-        } else if (b->type == BPT_BREAK && !b->phys && d->nbreak < VCPU_MAX_BREAK) {
+        else if (b->type == BPT_BREAK && !b->phys && d->nbreak < VCPU_MAX_BREAK)
             d->brk[d->nbreak++] = b->addr;
-        } else if (b->type == BPT_BREAK && b->phys) {
-            if (!have_state && v->ops->get_state(v, &c) < 0)
-                continue;
-            have_state = true;
-            unsigned save_vm = s->cur_vm, save_vcpu = s->cur_vcpu;
-            s->cur_vm = v->vm->index;
-            s->cur_vcpu = v->index;
-            struct cpu_state keep = s->cpu;
-            bool keep_valid = s->cpu_valid;
-            s->cpu = c;
-            s->cpu_valid = true;
-            add_phys_aliases(s, &c, b->addr, d);
-            s->cur_vm = save_vm;
-            s->cur_vcpu = save_vcpu;
-            s->cpu = keep;
-            s->cpu_valid = keep_valid;
-        }
     }
 }
 
