@@ -676,7 +676,8 @@ static uint64_t fingerprint(const struct vcpu_debug *d)
 static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
 {
     (void)v;
-    d->nbreak = d->nwatch = 0;
+    memset(d, 0, offsetof(struct vcpu_debug, brk));   /* the padding is hashed too */
+    d->nwatch = 0;
     for (unsigned i = 0; i < s->nibrk && d->nbreak < VCPU_MAX_BREAK; i++)
         d->brk[d->nbreak++] = s->ibrk[i];
     for (unsigned i = 0; i < s->nbp; i++) {
