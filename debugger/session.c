@@ -653,20 +653,27 @@ const struct dbg_bp *session_bp_at_pc(struct session *s, uint64_t pc)
 
 /* ----------------------------------------------- engine debug state */
 
+/* FNV-1a over the values (never the struct's bytes: padding). */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8)
+        h = (h ^ (v & 0xFF)) * 1099511628211ull;
+    return h;
+}
+
 static uint64_t fingerprint(const struct vcpu_debug *d)
 {
-    const uint8_t *p = (const uint8_t *)d;
-    size_t len = offsetof(struct vcpu_debug, brk) + d->nbreak * sizeof(d->brk[0]);
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    uint64_t h = mix(1469598103934665603ull, d->nbreak);
 
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
+    for (unsigned i = 0; i < d->nbreak; i++)
+        h = mix(h, d->brk[i]);
+    h = mix(h, d->nwatch);
     for (unsigned i = 0; i < d->nwatch; i++) {
         const struct vcpu_watch *w = &d->watch[i];
-        uint64_t parts[3] = { w->addr, w->len, (uint64_t)w->kind | ((uint64_t)w->phys << 8) };
-        for (int k = 0; k < 3; k++)
-            h = (h ^ parts[k]) * 1099511628211ull;
+        h = mix(mix(mix(h, w->addr), w->len), (uint64_t)w->kind | ((uint64_t)w->phys << 8));
     }
+    return h;
+}
     return h ^ d->nwatch;
 }
 
@@ -676,8 +683,7 @@ static uint64_t fingerprint(const struct vcpu_debug *d)
 static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
 {
     (void)v;
-    memset(d, 0, offsetof(struct vcpu_debug, brk));   /* the padding is hashed too */
-    d->nwatch = 0;
+    d->nbreak = d->nwatch = 0;
     for (unsigned i = 0; i < s->nibrk && d->nbreak < VCPU_MAX_BREAK; i++)
         d->brk[d->nbreak++] = s->ibrk[i];
     for (unsigned i = 0; i < s->nbp; i++) {
