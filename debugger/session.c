@@ -674,8 +674,6 @@ static uint64_t fingerprint(const struct vcpu_debug *d)
     }
     return h;
 }
-    return h ^ d->nwatch;
-}
 
 /* The debug state vCPU @v needs: enabled linear breakpoints, internal
  * ones, watchpoints.  (Physical breakpoints are checked by the session
