@@ -833,68 +833,80 @@ static void where_text(struct session *s, char *buf, size_t len)
         snprintf(buf + n, len - (size_t)n, " <%s>", sym);
 }
 
-/* The one line saying why we stopped. */
+/* A stop line, truncated at its size when an event text is very long. */
+static void line_printf(char *line, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void line_printf(char *line, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Stops whose line is only a phrase, where and who. */
+static const char *const plain_stop[DSTOP_REASON_COUNT] = {
+    [DSTOP_FINISH] = "Run till exit: returned to %s%s",
+    [DSTOP_LOCATION] = "Reached %s%s",
+    [DSTOP_INTERRUPT] = "Interrupted at %s%s",
+    [DSTOP_NONE] = "Running at %s%s",
+};
+
+static void watch_line(const struct dbg_stop *st, const struct dbg_bp *b, const char *at,
+                       const char *who, char *line, size_t len)
+{
+    snprintf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (value 0x%llx), now at "
+             "%s%s", st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
+             b && b->phys ? "physical " : "", (unsigned long long)st->addr,
+             (unsigned long long)st->value, at, who);
+}
+
+static void exited_line(struct session *s, const struct dbg_stop *st, char *line, size_t len)
+{
+    const struct vm *vm = session_cur_vm(s);
+    if (vm->reason[0])
+        snprintf(line, len, "%s", vm->reason);
+    else
+        snprintf(line, len, "%s: %s, status %d", vm->name, vm_state_name(st->vm_state),
+                 st->exit_status);
+}
+
+/* The one line saying why we stopped (also becomes session_last_stop). */
 static void stop_line(struct session *s, struct dbg_stop *st)
 {
-    char at[96], what[160] = "";
+    char at[96], what[160], who[32] = "";
     const struct dbg_bp *b = st->bp && s->stop_bp.id == st->bp ? &s->stop_bp : NULL;
-    const char *multi = s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1 ? " on " : "";
-    char who[32] = "";
+    char *line = st->line;
+    size_t len = sizeof(st->line);
 
-    s->last = *st;
+    s->last = *st;                       /* where_text() reads the new pc */
     where_text(s, at, sizeof(at));
-    if (multi[0])
+    if (s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1)
         snprintf(who, sizeof(who), " on vm%u.vcpu%u", st->vm, st->vcpu);
-    switch (st->reason) {
-    case DSTOP_STEP:
-        snprintf(st->line, sizeof(st->line), "Stepped %llu instruction%s to %s%s",
-                 (unsigned long long)st->steps, st->steps == 1 ? "" : "s", at, who);
-        break;
-    case DSTOP_BREAKPOINT:
-        snprintf(st->line, sizeof(st->line), "%s %d, %s%s (hit %llu)",
-                 b && b->temporary ? "Temporary breakpoint" : "Breakpoint", st->bp, at,
-                 who, (unsigned long long)(b ? b->hits : 0));
-        break;
-    case DSTOP_WATCHPOINT:
-        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s0x%llx "
-                 "(value 0x%llx), now at %s%s", st->bp, st->write ? "write" : "read",
-                 st->size, st->size == 1 ? "" : "s", b && b->phys ? "physical " : "",
-                 (unsigned long long)st->addr, (unsigned long long)st->value, at, who);
-        break;
-    case DSTOP_EVENT:
+    if ((unsigned)st->reason < DSTOP_REASON_COUNT && plain_stop[st->reason]) {
+        snprintf(line, len, plain_stop[st->reason], at, who);
+    } else if (st->reason == DSTOP_STEP) {
+        snprintf(line, len, "Stepped %llu instruction%s to %s%s", (unsigned long long)st->steps,
+                 st->steps == 1 ? "" : "s", at, who);
+    } else if (st->reason == DSTOP_BREAKPOINT) {
+        snprintf(line, len, "%s %d, %s%s (hit %llu)",
+                 b && b->temporary ? "Temporary breakpoint" : "Breakpoint", st->bp, at, who,
+                 (unsigned long long)(b ? b->hits : 0));
+    } else if (st->reason == DSTOP_WATCHPOINT) {
+        watch_line(st, b, at, who, line, len);
+    } else if (st->reason == DSTOP_EVENT) {
         dbg_event_format(&st->ev, what, sizeof(what));
-        snprintf(st->line, sizeof(st->line), "Event breakpoint %d: %s; stopped at %s%s",
-                 st->bp, what, at, who);
-        break;
-    case DSTOP_FINISH:
-        snprintf(st->line, sizeof(st->line), "Run till exit: returned to %s%s", at, who);
-        break;
-    case DSTOP_LOCATION:
-        snprintf(st->line, sizeof(st->line), "Reached %s%s", at, who);
-        break;
-    case DSTOP_COUNT:
-        snprintf(st->line, sizeof(st->line), "Instruction count %llu reached at %s%s",
+        line_printf(line, len, "Event breakpoint %d: %s; stopped at %s%s", st->bp, what, at,
+                    who);
+    } else if (st->reason == DSTOP_COUNT) {
+        snprintf(line, len, "Instruction count %llu reached at %s%s",
                  (unsigned long long)session_vcpu(s)->insns, at, who);
-        break;
-    case DSTOP_INTERRUPT:
-        snprintf(st->line, sizeof(st->line), "Interrupted at %s%s", at, who);
-        break;
-    case DSTOP_EXITED:
-        if (session_cur_vm(s)->reason[0])
-            snprintf(st->line, sizeof(st->line), "%s", session_cur_vm(s)->reason);
-        else
-            snprintf(st->line, sizeof(st->line), "%s: %s, status %d", session_cur_vm(s)->name,
-                     vm_state_name(st->vm_state), st->exit_status);
-        break;
-    case DSTOP_ERROR:
-        snprintf(st->line, sizeof(st->line), "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
-        break;
-    case DSTOP_NONE:
-        snprintf(st->line, sizeof(st->line), "Running at %s%s", at, who);
-        break;
-    case DSTOP_START:
-    case DSTOP_REASON_COUNT:
-        break;
+    } else if (st->reason == DSTOP_EXITED) {
+        exited_line(s, st, line, len);
+    } else if (st->reason == DSTOP_ERROR) {
+        snprintf(line, len, "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
     }
     s->last = *st;
 }
@@ -1047,11 +1059,64 @@ static bool interrupted(struct session *s, uint64_t iter, enum run_how how)
     return s->cfg.poll && iter % every == every - 1 && s->cfg.poll(s->cfg.poll_opaque);
 }
 
+/* The state at this stop becomes the base of the next changed-set. */
+static void remember_stop_state(struct session *s)
+{
+    s->prev_cpu = s->stop_cpu;
+    s->prev_vm = s->stop_vm;
+    s->prev_vcpu = s->stop_vcpu;
+    s->have_prev = s->have_stop;
+    const struct cpu_state *c = session_state(s);
+    if (c) {
+        s->stop_cpu = *c;
+        s->stop_vm = s->cur_vm;
+        s->stop_vcpu = s->cur_vcpu;
+        s->have_stop = true;
+    }
+}
+
+/* Engines get the breakpoints, and stepping for the vCPU that steps. */
+static int prepare(struct session *s, struct resume *r, struct vcpu *start)
+{
+    if (r->how == RUN_ALL && breakpoints_need_steps(s))
+        r->how = RUN_STEP;      /* r->steps == 0: no count */
+    int err = apply_debug(s);
+    if (err == 0)
+        err = stepping_only(s, r->how == RUN_STEP ? start : NULL);
+    s->interrupt = 0;
+    s->ev_hit = false;
+    return err;
+}
+
+/* Run until something stops the guest; fill @st. */
+static void run_until_stop(struct session *s, struct resume *r, struct dbg_stop *st)
+{
+    uint64_t start_total = total_insns(s->hv);
+
+    s->running = true;
+    for (uint64_t iter = 0;; iter++) {
+        bool stepped;
+        if (interrupted(s, iter, r->how)) {
+            stop_at(s, st, DSTOP_INTERRUPT);
+            break;
+        }
+        run_once(s, r, &stepped);
+        if (examine(s, r, stepped, st))
+            break;
+        if (r->max_insns && total_insns(s->hv) - start_total >= r->max_insns) {
+            stop_at(s, st, DSTOP_NONE);
+            break;
+        }
+    }
+    s->running = false;
+    s->interrupt = 0;
+}
+
 static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
 {
     struct dbg_stop st;
     struct vcpu *start = session_vcpu(s);
-    uint64_t start_insns = start->insns, start_total = total_insns(s->hv);
+    uint64_t start_insns = start->insns;
 
     memset(&st, 0, sizeof(st));
     if (check_exited(s, &st)) {
@@ -1060,49 +1125,16 @@ static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
             *why = st;
         return vms_seterr(VMS_ERR_SHUTDOWN, "%s", session_cur_vm(s)->reason);
     }
-    if (r->how == RUN_ALL && breakpoints_need_steps(s))
-        r->how = RUN_STEP;      /* r->steps == 0: no count */
-    int err = apply_debug(s);
-    if (err == 0)
-        err = stepping_only(s, r->how == RUN_STEP ? start : NULL);
+    int err = prepare(s, r, start);
     if (err < 0)
         return err;
-    s->interrupt = 0;
-    s->ev_hit = false;
-    s->running = true;
-    for (uint64_t iter = 0;; iter++) {
-        bool stepped;
-        if (interrupted(s, iter, r->how)) {
-            stop_at(s, &st, DSTOP_INTERRUPT);
-            break;
-        }
-        run_once(s, r, &stepped);
-        if (examine(s, r, stepped, &st))
-            break;
-        if (r->max_insns && total_insns(s->hv) - start_total >= r->max_insns) {
-            stop_at(s, &st, DSTOP_NONE);
-            break;
-        }
-    }
-    s->running = false;
-    s->interrupt = 0;
+    run_until_stop(s, r, &st);
     /* instructions the stopping vCPU retired in this command, when it is
      * the one that started it (else 0: it was not stepped) */
     st.steps = session_vcpu(s) == start ? start->insns - start_insns : 0;
     stop_line(s, &st);
-    if (st.reason != DSTOP_NONE) {
-        s->prev_cpu = s->stop_cpu;
-        s->prev_vm = s->stop_vm;
-        s->prev_vcpu = s->stop_vcpu;
-        s->have_prev = s->have_stop;
-        const struct cpu_state *c = session_state(s);
-        if (c) {
-            s->stop_cpu = *c;
-            s->stop_vm = s->cur_vm;
-            s->stop_vcpu = s->cur_vcpu;
-            s->have_stop = true;
-        }
-    }
+    if (st.reason != DSTOP_NONE)
+        remember_stop_state(s);
     if (why)
         *why = st;
     return 0;
