@@ -244,7 +244,9 @@ struct dbg_bp {
     enum dbg_bp_type type;
     bool enabled;
     bool temporary;             /* tbreak: deleted when hit */
-    bool phys;                  /* BREAK/WATCH: addr is guest-physical */
+    bool phys;                  /* BREAK/WATCH: addr is guest-physical (an enabled
+                                   physical BREAK makes continue single-step to
+                                   be exact through every mapping) */
     uint64_t addr;              /* BREAK: where; WATCH: range start */
     uint64_t len;               /* WATCH: bytes (1..) */
     unsigned wkind;             /* WATCH: enum vcpu_watch_kind */
@@ -267,8 +269,9 @@ int session_bp_ignore(struct session *s, int id, uint64_t count) VMS_MUST_CHECK;
 unsigned session_bp_count(const struct session *s);
 const struct dbg_bp *session_bp_at(const struct session *s, unsigned i);  /* by position */
 const struct dbg_bp *session_bp_find(const struct session *s, int id);
-/* The enabled BREAK breakpoint at linear address @pc (also physical ones
- * whose address @pc maps to), else NULL (for disassembly markers). */
+/* The BREAK breakpoint at linear address @pc (also physical ones whose
+ * address @pc maps to now), an enabled one first; NULL when none (for
+ * the disassembly markers). */
 const struct dbg_bp *session_bp_at_pc(struct session *s, uint64_t pc);
 
 /* ------------------------------------------------------ registers */
