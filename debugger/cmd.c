@@ -423,6 +423,12 @@ static void bp_what(struct session *s, const struct dbg_bp *b, char *addr, size_
     snprintf(addr, alen, "%s0x%llx", b->phys ? "p:" : "", (unsigned long long)b->addr);
     if (b->phys || !session_symbolize(s, b->addr, what, wlen))
         snprintf(what, wlen, "%.90s", b->spec);
+    /* where a virtual breakpoint lands now, through the current CR3 */
+    struct dbg_pagewalk pw;
+    size_t n = strlen(what);
+    if (!b->phys && session_pagewalk(s, b->addr, PGW_FETCH, &pw) == 0 && pw.w.mode != PGM_NONE)
+        snprintf(what + n, wlen - n, pw.w.ok ? " (pa 0x%llx)" : " (not mapped now)",
+                 (unsigned long long)pw.w.pa);
 }
 
 static int cmd_info_breakpoints(struct cmd_ctx *c)
@@ -1074,6 +1080,10 @@ static int dtable_cmd(struct cmd_ctx *c, enum dbg_table t)
     if (first > 8191 || count == 0 || count > 256)
         return errorf(c, VMS_ERR_RANGE, "index or count out of range");
     int n = session_dtable(c->s, t, (unsigned)first, (unsigned)count, d);
+    if (n == -VMS_ERR_NOTFOUND && t == DT_LDT) {
+        dbg_printf(c->out, "%s\n", vms_lasterr(n));   /* a state, not a failure */
+        return 0;
+    }
     if (n < 0)
         return fail(c, n);
     const struct cpu_state *cpu = session_cpu(c->s);
@@ -1232,6 +1242,13 @@ static int cmd_info_device(struct cmd_ctx *c)
     if (!found && *c->args)
         return errorf(c, VMS_ERR_NOTFOUND, "no device '%s' (info device lists them)", c->args);
     if (*c->args) {
+        struct dbg_devreg regs[64];
+        int nr = session_device_regs(c->s, c->args, regs, 64);
+        if (nr > 0)
+            dbg_printf(c->out, "registers as last written:\n");
+        for (int i = 0; i < nr; i++)
+            dbg_printf(c->out, "  %-12s <- %-40s (event #%llu)\n", regs[i].reg, regs[i].value,
+                       (unsigned long long)regs[i].seq);
         struct dbg_evfilter f;
         struct event ev[10];
         dbg_evfilter_any(&f);
@@ -1316,11 +1333,14 @@ static int cmd_undisplay(struct cmd_ctx *c)
 static void run_displays(struct cmd_ctx *c)
 {
     struct session *s = c->s;
+    bool batch = s->batch;
+    s->batch = false;          /* the "N: CMD" header replaces the echo */
     for (unsigned i = 0; i < s->ndisplay; i++) {
         dbg_printf(c->out, "%d: %s\n", s->display[i].id, s->display[i].cmd);
         int rc = session_exec(s, s->display[i].cmd, c->out);
         (void)rc;
     }
+    s->batch = batch;
 }
 
 static int cmd_source(struct cmd_ctx *c)
@@ -1526,7 +1546,7 @@ const struct dbg_cmd dbg_cmds[] = {
       "VMs, their vCPUs and the scheduler state ('*' = current vCPU)", NULL, CG_MACHINE,
       CC_NONE, false, false, cmd_info_vms },
     { "info device", "info_devices info_dev", "[NAME]",
-      "devices on the buses with access counts; NAME adds its recent events", NULL,
+      "devices on the buses with access counts; NAME adds its registers and recent events", NULL,
       CG_MACHINE, CC_DEVICE, false, false, cmd_info_device },
     { "info events", "events info_log", "[N] [FILTER]",
       "the last N (20) events of the event stream matching FILTER (same words as catch)",

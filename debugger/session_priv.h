@@ -17,6 +17,15 @@
 #define SESSION_MAX_DISPLAY 16
 #define SESSION_LINE_MAX  512
 
+#define SESSION_MAX_DEVREGS 256
+
+/* The last write to each device register (session_device_regs). */
+struct session_devreg {
+    uint16_t vm;
+    char dev[16];
+    struct dbg_devreg r;
+};
+
 /* A gdb `display`: a command run after every stop. */
 struct session_display {
     int id;
@@ -57,6 +66,8 @@ struct session {
     bool applied_valid[HV_MAX_VMS][VM_MAX_VCPUS];
     bool stepping[HV_MAX_VMS][VM_MAX_VCPUS];
 
+    struct session_devreg devreg[SESSION_MAX_DEVREGS];
+    unsigned ndevreg, devreg_last;
     struct ev_sink sink;
     bool running;                   /* inside a resume: the sink may stop us */
     bool ev_hit;

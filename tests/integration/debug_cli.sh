@@ -16,6 +16,12 @@ st=$?
 grep -q '^Stepped 2 instructions to 0x7c03' "$TMP/ex.out" && grep -q '^0x7c03$' "$TMP/ex.out" &&
     ok "-ex runs commands in order" || fail "-ex output: $(cat "$TMP/ex.out")"
 
+# without --batch, -ex goes on after a failing command (as gdb), status 1
+"$PROG" debug -ex 'print 1/0' -ex 'print 6*7' -ex quit hello >"$TMP/ex2.out" 2>&1
+st=$?
+[ "$st" = 1 ] && grep -q '^division by zero$' "$TMP/ex2.out" && grep -q '^0x2a (42)$' "$TMP/ex2.out" &&
+    ok "-ex continues after an error" || fail "-ex after an error: status $st: $(cat "$TMP/ex2.out")"
+
 # an unknown command fails the batch with status 1 and one line
 printf 'stepi\nfrobnicate 3\nstepi\n' >"$TMP/bad.gdb"
 expect_status 1 "unknown command fails the batch" "$PROG" debug --batch "$TMP/bad.gdb" hello

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "debugger/session.h"
+#include "machine/hv.h"
 
 #define HELLO "build/scenarios/hello/hello.img"
 #define PROTECTED "build/scenarios/protected/protected.elf"
@@ -92,6 +93,14 @@ static void test_breakpoint_resume(void **state)
     assert_int_equal(st.reason, DSTOP_EXITED);
     assert_int_equal(st.exit_status, 33);
     assert_int_equal(session_bp_find(s, id)->hits, 2);
+    /* the device view remembers each register's last write from the start */
+    struct dbg_devreg regs[16];
+    int nr = session_device_regs(s, "uart0", regs, 16);
+    bool lcr = false;
+    for (int i = 0; i < nr; i++)
+        lcr |= !strcmp(regs[i].reg, "LCR") && !strncmp(regs[i].value, "0x03", 4);
+    assert_true(lcr);
+    assert_int_equal(session_device_regs(s, "nosuch", regs, 16), 0);
     /* running an exited VM is refused, with the stop saying why */
     assert_int_equal(session_stepi(s, 1, &st), -VMS_ERR_SHUTDOWN);
     session_destroy(s);
@@ -314,6 +323,49 @@ static void test_exec_and_interrupt(void **state)
     session_destroy(s);
 }
 
+/* A physical breakpoint fires through the kernel's higher-half mapping
+ * (protected: PA 0x101b50 is kputs at VA 0xc0001b50). */
+static void test_physical_breakpoint(void **state)
+{
+    struct dbg_stop st;
+    (void)state;
+    struct session *s = open_image(PROTECTED);
+    struct dbg_bp b = { .type = BPT_BREAK, .enabled = true, .phys = true, .addr = 0x101b50 };
+    int id;
+
+    assert_int_equal(session_bp_add(s, &b, &id), 0);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_BREAKPOINT);
+    assert_int_equal(st.bp, id);
+    assert_int_equal(pc(s), 0xc0001b50);
+    assert_true(session_cpu(s)->cr0 & CR0_PG);
+    assert_non_null(session_bp_at_pc(s, 0xc0001b50));     /* the disassembly marker */
+    session_destroy(s);
+}
+
+/* session_run_slice: a UI's bounded continue. */
+static void test_run_slice(void **state)
+{
+    struct dbg_stop st;
+    unsigned slices = 0;
+    (void)state;
+    struct session *s = open_image(PROTECTED), *t = open_image(PROTECTED);
+
+    /* protected waits for five timer ticks: one round each at least */
+    do {
+        assert_int_equal(session_run_slice(s, 500, &st), 0);
+        slices++;
+    } while (st.reason == DSTOP_NONE && slices < 1000);
+    assert_int_equal(st.reason, DSTOP_EXITED);
+    assert_true(slices >= 5);
+    /* the guest ran exactly as under one continue */
+    assert_int_equal(session_continue(t, &st), 0);
+    assert_int_equal(session_vcpu(s)->insns, session_vcpu(t)->insns);
+    assert_int_equal(session_hv(s)->now, session_hv(t)->now);
+    session_destroy(s);
+    session_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_finish_and_next),
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_exec_and_interrupt),
+        cmocka_unit_test(test_physical_breakpoint),
+        cmocka_unit_test(test_run_slice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
