@@ -13,6 +13,9 @@ command -v tmux >/dev/null 2>&1 || { echo "tmux not installed"; exit 77; }
 SOCK="vmscope-test-$$"
 T="tmux -L $SOCK"
 trap '$T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+# A session that outlives the others, so the server does not exit (and race
+# with the next new-session) whenever the test's session is killed.
+$T new-session -d -s keep "sleep 600"
 
 # wait_for REGEX [SECONDS]: poll the pane until REGEX shows up
 wait_for() {
