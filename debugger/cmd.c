@@ -1821,24 +1821,34 @@ static const char *nth_match(struct session *s, const char *word, unsigned i,
     }
 }
 
-/* Candidates: first words of command names and aliases (duplicates of an
- * earlier one are given as "" to skip). */
-static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+/* The first word of the @k-th name over the whole table into @buf (k
+ * counts every name and alias of every command); false past the end. */
+static bool first_word_at(unsigned k, char *buf, size_t len)
 {
-    (void)ctx;
     for (unsigned i = 0; i < dbg_ncmds; i++) {
-        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, s->complete, sizeof(s->complete)); a++) {
+        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, buf, len); a++) {
             if (k-- == 0) {
-                char *sp = strchr(s->complete, ' ');
-                if (sp && (a > 0 || i > 0))
-                    return "";   /* two-word names: the first word once ("info") */
-                if (sp)
-                    *sp = '\0';
-                return s->complete;
+                buf[strcspn(buf, " ")] = '\0';
+                return true;
             }
         }
     }
-    return NULL;
+    return false;
+}
+
+/* Candidates: first words of command names and aliases, each once ("info"
+ * once for all its sub-commands); repeats are given as "" to skip. */
+static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+{
+    char earlier[64];
+
+    (void)ctx;
+    if (!first_word_at(k, s->complete, sizeof(s->complete)))
+        return NULL;
+    for (unsigned j = 0; j < k; j++)
+        if (first_word_at(j, earlier, sizeof(earlier)) && !strcmp(earlier, s->complete))
+            return "";
+    return s->complete;
 }
 
 /* Second words of two-word commands whose first word is @ctx. */
@@ -1870,10 +1880,12 @@ static const char *gen_symbol(struct session *s, unsigned k, const char *ctx)
 
 static const char *gen_register(struct session *s, unsigned k, const char *ctx)
 {
+    const char *name = k < DREG_COUNT ? dbg_reg_names[k] : dbg_reg_subname(k - DREG_COUNT);
+
     (void)ctx;
-    if (k >= DREG_COUNT)
+    if (!name)
         return NULL;
-    snprintf(s->complete, sizeof(s->complete), "$%s", dbg_reg_names[k]);
+    snprintf(s->complete, sizeof(s->complete), "$%s", name);
     return s->complete;
 }
 

@@ -366,6 +366,42 @@ static void test_run_slice(void **state)
     session_destroy(t);
 }
 
+/* Does completing @line offer @want? */
+static bool offers(struct session *s, const char *line, const char *want)
+{
+    for (unsigned i = 0;; i++) {
+        const char *m = session_complete(s, line, i);
+        if (!m)
+            return false;
+        if (!strcmp(m, want))
+            return true;
+    }
+}
+
+static void test_complete(void **state)
+{
+    (void)state;
+    struct session *s = open_image(HELLO);
+
+    assert_true(offers(s, "in", "info"));
+    assert_false(offers(s, "in", "nexti"));
+    assert_true(offers(s, "info re", "registers"));
+    assert_true(offers(s, "info t", "tab"));
+    assert_true(offers(s, "b he", "hex8"));
+    assert_true(offers(s, "break *he", "hex16"));
+    assert_true(offers(s, "x/4x $ea", "$eax"));
+    assert_true(offers(s, "print $c", "$cr3"));
+    assert_true(offers(s, "catch ex", "exception"));
+    assert_true(offers(s, "info device u", "uart0"));
+    assert_true(offers(s, "help fin", "finish"));
+    assert_null(session_complete(s, "frobnicate x", 0));
+    unsigned n = 0;                                  /* "info" once, not per sub-command */
+    for (unsigned i = 0; session_complete(s, "inf", i); i++)
+        n += !strcmp(session_complete(s, "inf", i), "info");
+    assert_int_equal(n, 1);
+    session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_exec_and_interrupt),
         cmocka_unit_test(test_physical_breakpoint),
         cmocka_unit_test(test_run_slice),
+        cmocka_unit_test(test_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
