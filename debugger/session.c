@@ -1239,22 +1239,80 @@ int session_next(struct session *s, uint64_t n, struct dbg_stop *why)
     return err;
 }
 
+/* Is @op (an operand as Capstone prints it) the stack pointer? */
+static bool is_sp(const char *op) { return !strcmp(op, "esp") || !strcmp(op, "rsp") || !strcmp(op, "sp"); }
+
+/* What one prologue instruction does to the stack depth: adds to *delta;
+ * false when it leaves straight-line code or changes SP in a way this
+ * analysis does not follow. */
+static bool prologue_step(const struct dbg_insn *in, unsigned w, int64_t *delta)
+{
+    char mn[16] = "", a[24] = "", b[40] = "";
+
+    if (!in->ok || in->is_call || in->is_ret || in->is_jump)
+        return false;
+    sscanf(in->text, "%15s %23[^,], %39s", mn, a, b);
+    if (!strcmp(mn, "push")) {
+        *delta += w;
+        return true;
+    }
+    if (!strcmp(mn, "pop")) {
+        *delta -= w;
+        return !is_sp(a);
+    }
+    if ((!strcmp(mn, "sub") || !strcmp(mn, "add")) && is_sp(a)) {
+        char *end;
+        long long v = strtoll(b, &end, 0);
+        if (*end)
+            return false;
+        *delta += !strcmp(mn, "sub") ? v : -v;
+        return true;
+    }
+    /* anything else that names SP as its destination is not followed */
+    return !is_sp(a) || !strcmp(mn, "cmp") || !strcmp(mn, "test");
+}
+
+/* Bytes the current function has pushed since its first instruction, by
+ * decoding the straight-line code from its symbol to pc (no frame pointer
+ * needed: -fomit-frame-pointer kernels).  False when pc is not reached
+ * straight from the symbol. */
+bool session_prologue_depth(struct session *s, uint64_t pc, unsigned w, int64_t *delta)
+{
+    struct dbg_insn in[32];
+    uint64_t off;
+    const struct sym *sym = symtab_lookup(&s->syms, pc, &off);
+
+    *delta = 0;
+    if (!sym || off > 256)
+        return false;
+    int n = session_disasm(s, sym->addr, 32, 0, in);
+    for (int i = 0; i < n; i++) {
+        if (in[i].pc == pc)
+            return true;
+        if (in[i].pc > pc || !prologue_step(&in[i], w, delta))
+            return false;
+    }
+    return false;
+}
+
 /* The return address of the current frame and the stack pointer after
- * the return: at a function's first instruction (pc == a symbol's start,
- * the frame not built yet) it is [sp]; otherwise [fp + word]. */
+ * the return: [SP + what the function pushed] while pc is in the
+ * straight-line start of a function, else [FP + word] (frame pointers). */
 static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
 {
     const struct cpu_state *c = session_state(s);
     unsigned w = session_word(s);
-    uint64_t off = 1, slot, val = 0;
+    uint64_t slot, val = 0;
+    int64_t delta;
 
     if (!c)
         return -VMS_ERR_ENGINE;
-    (void)symtab_lookup(&s->syms, session_pc(s), &off);
-    uint64_t sp = c->gpr[GPR_RSP], fp = c->gpr[GPR_RBP];
-    if (w == 2) { sp &= 0xFFFF; fp &= 0xFFFF; }
-    if (w == 4) { sp &= 0xFFFFFFFF; fp &= 0xFFFFFFFF; }
-    slot = off == 0 ? sp : fp + w;
+    uint64_t mask = w == 8 ? ~0ull : w == 4 ? 0xFFFFFFFFull : 0xFFFFull;
+    uint64_t sp = c->gpr[GPR_RSP] & mask, fp = c->gpr[GPR_RBP] & mask;
+    if (session_prologue_depth(s, session_pc(s), w, &delta) && delta >= 0)
+        slot = sp + (uint64_t)delta;
+    else
+        slot = fp + w;
     uint64_t seg_base = w == 8 ? 0 : c->seg[SEG_SS].base;
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
         return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",

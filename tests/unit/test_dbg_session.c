@@ -366,6 +366,32 @@ static void test_run_slice(void **state)
     session_destroy(t);
 }
 
+/* finish without frame pointers: the pushes and the `sub esp` of the
+ * prologue decoded from the symbol (protected's kprintf: push ebp, edi,
+ * esi, ebx; sub esp, 0x4c). */
+static void test_finish_without_frame_pointer(void **state)
+{
+    struct dbg_stop st;
+    struct dbg_insn call;
+    (void)state;
+    struct session *s = open_image(PROTECTED);
+    uint64_t kprintf;
+
+    assert_int_equal(symtab_find(session_symbols(s), "kprintf", &kprintf), 0);
+    int id = add_break(s, kprintf);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(session_bp_delete(s, id), 0);
+    uint32_t sp0 = (uint32_t)session_cpu(s)->gpr[GPR_RSP];
+    assert_int_equal(session_stepi(s, 6, &st), 0);          /* past the prologue */
+    assert_int_equal(session_finish(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_FINISH);
+    assert_int_equal((uint32_t)session_cpu(s)->gpr[GPR_RSP], sp0 + 4);
+    assert_int_equal(session_disasm(s, pc(s) - 5, 1, 0, &call), 1);   /* call rel32 */
+    assert_true(call.is_call);
+    assert_int_equal(call.target, kprintf);
+    session_destroy(s);
+}
+
 /* Does completing @line offer @want? */
 static bool offers(struct session *s, const char *line, const char *want)
 {
@@ -416,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_physical_breakpoint),
         cmocka_unit_test(test_run_slice),
         cmocka_unit_test(test_complete),
+        cmocka_unit_test(test_finish_without_frame_pointer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
