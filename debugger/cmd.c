@@ -80,13 +80,37 @@ static int eval(struct cmd_ctx *c, const char *text, uint64_t *v)
     return err < 0 ? fail(c, err) : 0;
 }
 
-/* A location: "*EXPR", a symbol, or an expression (all give a linear
- * address). */
+/* SEG:OFF (Bochs' vbreak form): the linear address through the segment
+ * (real mode: SEG * 16; else the descriptor SEG selects). */
+static int seg_offset(struct cmd_ctx *c, const char *text, const char *colon, uint64_t *addr)
+{
+    char seg[64];
+    uint64_t sel, off;
+    const struct cpu_state *cur = session_cpu(c->s);
+
+    snprintf(seg, sizeof(seg), "%.*s", (int)(colon - text), text);
+    if (!cur)
+        return fail(c, -VMS_ERR_ENGINE);
+    if (eval(c, seg, &sel) < 0 || eval(c, colon + 1, &off) < 0)
+        return -VMS_ERR_SYNTAX;
+    struct cpu_state tmp = *cur;
+    int err = session_load_seg(c->s, &tmp, SEG_DS, (uint16_t)sel);
+    if (err < 0)
+        return fail(c, err);
+    *addr = tmp.seg[SEG_DS].base + off;
+    return 0;
+}
+
+/* A location: "*EXPR", a symbol, an expression or SEG:OFF (all give a
+ * linear address). */
 static int location(struct cmd_ctx *c, const char *text, uint64_t *addr)
 {
     text = skip_ws(text);
     if (*text == '*')
         text++;
+    const char *colon = strchr(text, ':');
+    if (colon && !strchr(colon + 1, ':'))
+        return seg_offset(c, text, colon, addr);
     return eval(c, text, addr);
 }
 
@@ -892,7 +916,7 @@ static int examine(struct cmd_ctx *c, bool phys)
 
     if (parse_xfmt(c, &f) < 0)
         return -VMS_ERR_SYNTAX;
-    if (*c->args && eval(c, c->args, &addr) < 0)
+    if (*c->args && (phys ? eval(c, c->args, &addr) : location(c, c->args, &addr)) < 0)
         return -VMS_ERR_SYNTAX;
     if (f.letter == 'i') {
         if (phys)
@@ -1416,7 +1440,8 @@ const char *const cmd_group_names[CG_COUNT] = {
     [CG_SESSION] = "Session",
 };
 
-#define LOC_HELP "LOCATION is *EXPR, a symbol or an expression: a linear (virtual) address."
+#define LOC_HELP "LOCATION is *EXPR, a symbol, an expression or SEG:OFF (real mode: SEG*16+OFF; " \
+    "else through the descriptor): a linear (virtual) address."
 
 const struct dbg_cmd dbg_cmds[] = {
     { "stepi", "si step s", "[N]", "execute N instructions (into calls and interrupts)",

@@ -38,6 +38,11 @@ for cmd in 'print 1 +' 'print nosuchsym' 'x/4x 0xffffffffffff0000' 'break *(1/0)
     if [ "$st" = 1 ]; then ok "'$cmd' fails cleanly"; else fail "'$cmd': status $st: $(tail -3 "$TMP/one.out")"; fi
 done
 
+# SEG:OFF locations (Bochs): real-mode segment * 16 + offset
+"$PROG" debug -ex 'break 0x07c0:0x65' -ex 'x/1i 0x7c0:0x65' -ex quit hello >"$TMP/seg.out" 2>&1
+grep -q '^Breakpoint 1 at 0x7c65 <_start+101>$' "$TMP/seg.out" && grep -q 'b 0x7c65 <_start+101>:' "$TMP/seg.out" &&
+    ok "SEG:OFF locations" || fail "SEG:OFF: $(cat "$TMP/seg.out")"
+
 # source runs a file inside a session
 printf 'stepi 3\n' >"$TMP/inner.gdb"
 printf 'source %s\nprint/x $pc\n' "$TMP/inner.gdb" >"$TMP/outer.gdb"
