@@ -1388,6 +1388,23 @@ static int cmd_quit(struct cmd_ctx *c)
     return SESSION_QUIT;
 }
 
+/* @text in lines of at most @width columns, broken at spaces. */
+static void print_wrapped(struct dbg_out *out, const char *text, size_t width)
+{
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = width;
+        }
+        dbg_printf(out, "%.*s\n", (int)n, text);
+        text = skip_ws(text + n);
+    }
+}
+
 static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
 {
     char aliases[128] = "";
@@ -1407,7 +1424,7 @@ static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
         dbg_printf(out, "\n");
     }
     if (d->details)
-        dbg_printf(out, "%s\n", d->details);
+        print_wrapped(out, d->details, 78);
 }
 
 static int cmd_help(struct cmd_ctx *c)
@@ -1455,7 +1472,7 @@ const struct dbg_cmd dbg_cmds[] = {
     { "continue", "c cont", "[N]", "run until something stops the guest",
       "With N, ignore the breakpoint just hit N-1 more times. Every VM runs under the "
       "scheduler.", CG_RUN, CC_NONE, false, false, cmd_continue },
-    { "finish", "fin", "", "run until the current function returns (frame pointers)",
+    { "finish", "fin", "", "run until the current function returns",
       "At a function's first instruction the return address is at the stack pointer; "
       "elsewhere at the frame pointer + one word.", CG_RUN, CC_NONE, false, false, cmd_finish },
     { "until", "u", "[LOCATION]", "run to LOCATION or until the current frame returns",
@@ -1529,7 +1546,7 @@ const struct dbg_cmd dbg_cmds[] = {
       CC_LOCATION, true, true, cmd_disassemble },
     { "stack", "print-stack", "[N]", "N stack slots from the stack pointer (default 8)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_stack },
-    { "backtrace", "bt where", "[N]", "call stack by frame pointers, with symbols", NULL,
+    { "backtrace", "bt where", "[N]", "call stack with symbols (prologues, then frame pointers)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_backtrace },
     { "info symbol", "info_sym", "ADDR", "which symbol an address is in", NULL, CG_DATA,
       CC_EXPR, false, false, cmd_info_symbol },
