@@ -1495,7 +1495,7 @@ const struct dbg_cmd dbg_cmds[] = {
     { "pbreak", "pb", "ADDR [if COND]", "breakpoint at a guest-physical address",
       "Stops wherever that physical byte is executed from, through any mapping of the "
       "current address space (Bochs: pb).", CG_BREAK, CC_EXPR, false, false, cmd_pbreak },
-    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write to [ADDR, ADDR+LEN)",
+    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write changes [ADDR, ADDR+LEN)",
       "LEN defaults to the word size. -phys watches guest-physical addresses through every "
       "mapping. The stop line gives the access and the value.", CG_BREAK, CC_EXPR, false,
       false, cmd_watch },

@@ -857,10 +857,16 @@ static const char *const plain_stop[DSTOP_REASON_COUNT] = {
 static void watch_line(const struct dbg_stop *st, const struct dbg_bp *b, const char *at,
                        const char *who, char *line, size_t len)
 {
-    snprintf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (value 0x%llx), now at "
-             "%s%s", st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
-             b && b->phys ? "physical " : "", (unsigned long long)st->addr,
-             (unsigned long long)st->value, at, who);
+    char val[64];
+
+    if (st->write && b && b->value_ok)
+        snprintf(val, sizeof(val), "0x%llx -> 0x%llx", (unsigned long long)st->old_value,
+                 (unsigned long long)b->value);
+    else
+        snprintf(val, sizeof(val), "value 0x%llx", (unsigned long long)st->value);
+    line_printf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (%s), now at %s%s",
+                st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
+                b && b->phys ? "physical " : "", (unsigned long long)st->addr, val, at, who);
 }
 
 static void exited_line(struct session *s, const struct dbg_stop *st, char *line, size_t len)
@@ -946,11 +952,45 @@ static bool watch_covers(const struct dbg_bp *b, const struct vcpu_exit *ex)
            ex->addr < b->addr + b->len && b->addr < ex->addr + (ex->size ? ex->size : 1);
 }
 
+/* The first (up to 8) watched bytes of watchpoint @b now. */
+static bool watch_value(struct session *s, const struct dbg_bp *b, uint64_t *v)
+{
+    size_t n = b->len < 8 ? (size_t)b->len : 8;
+    *v = 0;
+    int64_t got = b->phys ? session_read_phys(s, b->addr, v, n)
+                          : session_read_virt(s, b->addr, v, n, NULL);
+    return got == (int64_t)n;
+}
+
+static void snapshot_watches(struct session *s)
+{
+    for (unsigned i = 0; i < s->nbp; i++)
+        if (s->bp[i].type == BPT_WATCH)
+            s->bp[i].value_ok = watch_value(s, &s->bp[i], &s->bp[i].value);
+}
+
+/* A write watchpoint (not rwatch/awatch) ignores writes that leave the
+ * value as it was, as gdb's `watch` does. */
+static bool watch_changed(struct session *s, struct dbg_bp *b, uint64_t *old)
+{
+    uint64_t now;
+    bool ok = watch_value(s, b, &now);
+
+    *old = b->value;
+    bool changed = !ok || !b->value_ok || now != b->value;
+    b->value = now;
+    b->value_ok = ok;
+    return b->wkind != WATCH_WRITE || changed;
+}
+
 static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct dbg_stop *st)
 {
+    uint64_t old = 0;
+
+    s->cpu_valid = false;
     for (unsigned i = 0; i < s->nbp; i++) {
         struct dbg_bp *b = &s->bp[i];
-        if (watch_covers(b, ex) && bp_should_stop(s, b)) {
+        if (watch_covers(b, ex) && watch_changed(s, b, &old) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_WATCHPOINT);
             st->bp = b->id;
             s->stop_bp = *b;
@@ -958,6 +998,7 @@ static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct db
             st->size = ex->size;
             st->write = ex->write;
             st->value = ex->value;
+            st->old_value = old;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -1078,6 +1119,7 @@ static void remember_stop_state(struct session *s)
 /* Engines get the breakpoints, and stepping for the vCPU that steps. */
 static int prepare(struct session *s, struct resume *r, struct vcpu *start)
 {
+    snapshot_watches(s);
     if (r->how == RUN_ALL && breakpoints_need_steps(s))
         r->how = RUN_STEP;      /* r->steps == 0: no count */
     int err = apply_debug(s);

@@ -168,6 +168,49 @@ static void test_watchpoint(void **state)
     session_destroy(s);
 }
 
+/* `watch` stops only when a write changes the value (gdb); the line
+ * shows old -> new.  The guest is patched through the session. */
+static void test_watch_value_change(void **state)
+{
+    static const uint8_t code[] = {
+        0xC7, 0x06, 0x00, 0x06, 0x05, 0x00,   /* mov word [0x600], 5 */
+        0xC7, 0x06, 0x00, 0x06, 0x05, 0x00,   /* mov word [0x600], 5 (no change) */
+        0xC7, 0x06, 0x00, 0x06, 0x06, 0x00,   /* mov word [0x600], 6 */
+        0xF4,                                 /* hlt */
+    };
+    struct dbg_stop st;
+    (void)state;
+    struct session *s = open_image(HELLO);
+    struct dbg_bp w = { .type = BPT_WATCH, .enabled = true, .addr = 0x600, .len = 2,
+                        .wkind = WATCH_WRITE };
+    int id;
+
+    assert_int_equal(session_write_phys(s, 0x7c00, code, sizeof(code)), 0);
+    assert_int_equal(session_bp_add(s, &w, &id), 0);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+    assert_int_equal(pc(s), 0x7c06);
+    assert_int_equal(st.old_value, 0);
+    assert_non_null(strstr(st.line, "0x0 -> 0x5"));
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+    assert_int_equal(pc(s), 0x7c12);                     /* the same-value write passed */
+    assert_non_null(strstr(st.line, "0x5 -> 0x6"));
+    assert_int_equal(session_bp_find(s, id)->hits, 2);
+    /* an access watchpoint stops at every access, changed or not */
+    assert_int_equal(session_restart(s), 0);
+    assert_int_equal(session_write_phys(s, 0x7c00, code, sizeof(code)), 0);
+    assert_int_equal(session_bp_delete(s, id), 0);
+    w.wkind = WATCH_ACCESS;
+    assert_int_equal(session_bp_add(s, &w, &id), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(session_continue(s, &st), 0);
+        assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+        assert_int_equal(pc(s), 0x7c06 + 6 * i);
+    }
+    session_destroy(s);
+}
+
 static void test_event_breakpoint(void **state)
 {
     struct dbg_stop st;
@@ -435,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_breakpoint_resume),
         cmocka_unit_test(test_alternation_matches_straight_run),
         cmocka_unit_test(test_watchpoint),
+        cmocka_unit_test(test_watch_value_change),
         cmocka_unit_test(test_event_breakpoint),
         cmocka_unit_test(test_finish_and_next),
         cmocka_unit_test(test_views),
