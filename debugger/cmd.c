@@ -1715,6 +1715,15 @@ static const struct dbg_cmd *find_one(const struct words *w, char *err, size_t e
     return NULL;
 }
 
+/* "info" alone or with an unknown word: say what may follow. */
+static void info_subcommands(char *err, size_t len)
+{
+    size_t n = (size_t)snprintf(err, len, "\"info\" must be followed by one of:");
+    for (unsigned i = 0; i < dbg_ncmds && n < len; i++)
+        if (!strncmp(dbg_cmds[i].name, "info ", 5))
+            n += (size_t)snprintf(err + n, len - n, " %s", dbg_cmds[i].name + 5);
+}
+
 const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, size_t fmtlen,
                                char *err, size_t errlen)
 {
@@ -1732,6 +1741,8 @@ const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, s
             return NULL;
         d = find_one(&w, err, errlen);
         after = w.after1;
+        if (!d && (!strcmp(w.w1, "info") || !strcmp(w.w1, "i")))
+            info_subcommands(err, errlen);
         if (!d)
             return NULL;
     }
