@@ -478,6 +478,20 @@ int session_tss(struct session *s, struct dbg_tss *out)
 
 /* ----------------------------------------------------------- backtrace */
 
+/* A return address worth showing: mapped, and in a symbol when the image
+ * has symbols (an exception's error code where a return address would be,
+ * or a stale frame pointer, ends the backtrace instead of showing junk). */
+static bool plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret)
+{
+    struct pg_walk w;
+    uint64_t pc = dbg_code_linear(c, ret);
+    char sym[64];
+
+    if (ret == 0 || !pg_translate(c, &session_cur_vm(s)->mem, pc, 0, &w))
+        return false;
+    return session_symbols(s)->n == 0 || session_symbolize(s, pc, sym, sizeof(sym));
+}
+
 /* One frame up: by the prologue of the function at f->pc when pc is in
  * its straight-line start, else by the frame-pointer chain.  False at the
  * end of the chain (or where it does not go up the stack). */
@@ -489,7 +503,8 @@ static bool frame_up(struct session *s, const struct cpu_state *c, unsigned w, u
 
     if (session_prologue_depth(s, *pc, w, &delta) && delta >= 0) {
         uint64_t slot = *sp + (uint64_t)delta;
-        if (session_read_virt(s, stack_linear(c, slot), &ret, w, NULL) != (int64_t)w || !ret)
+        if (session_read_virt(s, stack_linear(c, slot), &ret, w, NULL) != (int64_t)w ||
+            !plausible_return(s, c, ret))
             return false;
         *sp = (slot + w) & mask;
         *pc = dbg_code_linear(c, ret);
@@ -501,7 +516,7 @@ static bool frame_up(struct session *s, const struct cpu_state *c, unsigned w, u
     saved_fp &= mask;
     /* callers' frames lie above (the stack grows down): anything else is
      * not a frame-pointer chain; stop rather than loop */
-    if (saved_fp <= *fp || ret == 0)
+    if (saved_fp <= *fp || !plausible_return(s, c, ret))
         return false;
     *sp = (*fp + 2 * w) & mask;
     *fp = saved_fp;
