@@ -1359,6 +1359,10 @@ static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
         return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",
                           (unsigned long long)(seg_base + slot));
+    if (!session_plausible_return(s, c, val))
+        return vms_seterr(VMS_ERR_NOTFOUND, "no caller: 0x%llx at 0x%llx is not a return "
+                          "address (outermost frame?)", (unsigned long long)val,
+                          (unsigned long long)(seg_base + slot));
     *ret = dbg_code_linear(c, val);
     *sp_after = slot + w;
     return 0;

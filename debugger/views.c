@@ -481,7 +481,7 @@ int session_tss(struct session *s, struct dbg_tss *out)
 /* A return address worth showing: mapped, and in a symbol when the image
  * has symbols (an exception's error code where a return address would be,
  * or a stale frame pointer, ends the backtrace instead of showing junk). */
-static bool plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret)
+bool session_plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret)
 {
     struct pg_walk w;
     uint64_t pc = dbg_code_linear(c, ret);
@@ -504,7 +504,7 @@ static bool frame_up(struct session *s, const struct cpu_state *c, unsigned w, u
     if (session_prologue_depth(s, *pc, w, &delta) && delta >= 0) {
         uint64_t slot = *sp + (uint64_t)delta;
         if (session_read_virt(s, stack_linear(c, slot), &ret, w, NULL) != (int64_t)w ||
-            !plausible_return(s, c, ret))
+            !session_plausible_return(s, c, ret))
             return false;
         *sp = (slot + w) & mask;
         *pc = dbg_code_linear(c, ret);
@@ -516,7 +516,7 @@ static bool frame_up(struct session *s, const struct cpu_state *c, unsigned w, u
     saved_fp &= mask;
     /* callers' frames lie above (the stack grows down): anything else is
      * not a frame-pointer chain; stop rather than loop */
-    if (saved_fp <= *fp || !plausible_return(s, c, ret))
+    if (saved_fp <= *fp || !session_plausible_return(s, c, ret))
         return false;
     *sp = (*fp + 2 * w) & mask;
     *fp = saved_fp;

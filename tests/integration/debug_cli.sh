@@ -31,7 +31,7 @@ grep -q 'undefined command: "frobnicate"' "$TMP/out" && ! grep -q 'Stepped 1 ins
 # bad expressions and addresses: one line, non-zero status, no crash
 for cmd in 'print 1 +' 'print nosuchsym' 'x/4x 0xffffffffffff0000' 'break *(1/0)' \
            'catch bogus' 'info gdt 99999' 'set $nosuchreg = 1' 'x/0x 0' 'stepi 0' \
-           'condition 42 1' 'delete 42' 'vcpu vm7.3' 'watch 0x1000 0'; do
+           'condition 42 1' 'delete 42' 'vcpu vm7.3' 'watch 0x1000 0' 'finish' 'info'; do
     printf '%s\n' "$cmd" >"$TMP/one.gdb"
     "$PROG" debug --batch "$TMP/one.gdb" hello >"$TMP/one.out" 2>&1
     st=$?
