@@ -1219,7 +1219,7 @@ static int cmd_info_vms(struct cmd_ctx *c)
                 continue;
             char where[96];
             symbolic(c->s, vc[k].pc, where, sizeof(where));
-            dbg_printf(c->out, "%c vcpu%u: %-9s %-12s %llu insns %llu exits at %s\n",
+            dbg_printf(c->out, "%c vcpu%u: %-16s %-12s %llu insns %llu exits at %s\n",
                        vc[k].current ? '*' : ' ', vc[k].index, vcpu_state(&vc[k]),
                        x86_mode_name(vc[k].mode), (unsigned long long)vc[k].insns,
                        (unsigned long long)vc[k].exits, where);
