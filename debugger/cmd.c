@@ -80,13 +80,37 @@ static int eval(struct cmd_ctx *c, const char *text, uint64_t *v)
     return err < 0 ? fail(c, err) : 0;
 }
 
-/* A location: "*EXPR", a symbol, or an expression (all give a linear
- * address). */
+/* SEG:OFF (Bochs' vbreak form): the linear address through the segment
+ * (real mode: SEG * 16; else the descriptor SEG selects). */
+static int seg_offset(struct cmd_ctx *c, const char *text, const char *colon, uint64_t *addr)
+{
+    char seg[64];
+    uint64_t sel, off;
+    const struct cpu_state *cur = session_cpu(c->s);
+
+    snprintf(seg, sizeof(seg), "%.*s", (int)(colon - text), text);
+    if (!cur)
+        return fail(c, -VMS_ERR_ENGINE);
+    if (eval(c, seg, &sel) < 0 || eval(c, colon + 1, &off) < 0)
+        return -VMS_ERR_SYNTAX;
+    struct cpu_state tmp = *cur;
+    int err = session_load_seg(c->s, &tmp, SEG_DS, (uint16_t)sel);
+    if (err < 0)
+        return fail(c, err);
+    *addr = tmp.seg[SEG_DS].base + off;
+    return 0;
+}
+
+/* A location: "*EXPR", a symbol, an expression or SEG:OFF (all give a
+ * linear address). */
 static int location(struct cmd_ctx *c, const char *text, uint64_t *addr)
 {
     text = skip_ws(text);
     if (*text == '*')
         text++;
+    const char *colon = strchr(text, ':');
+    if (colon && !strchr(colon + 1, ':'))
+        return seg_offset(c, text, colon, addr);
     return eval(c, text, addr);
 }
 
@@ -892,7 +916,7 @@ static int examine(struct cmd_ctx *c, bool phys)
 
     if (parse_xfmt(c, &f) < 0)
         return -VMS_ERR_SYNTAX;
-    if (*c->args && eval(c, c->args, &addr) < 0)
+    if (*c->args && (phys ? eval(c, c->args, &addr) : location(c, c->args, &addr)) < 0)
         return -VMS_ERR_SYNTAX;
     if (f.letter == 'i') {
         if (phys)
@@ -1195,7 +1219,7 @@ static int cmd_info_vms(struct cmd_ctx *c)
                 continue;
             char where[96];
             symbolic(c->s, vc[k].pc, where, sizeof(where));
-            dbg_printf(c->out, "%c vcpu%u: %-9s %-12s %llu insns %llu exits at %s\n",
+            dbg_printf(c->out, "%c vcpu%u: %-16s %-12s %llu insns %llu exits at %s\n",
                        vc[k].current ? '*' : ' ', vc[k].index, vcpu_state(&vc[k]),
                        x86_mode_name(vc[k].mode), (unsigned long long)vc[k].insns,
                        (unsigned long long)vc[k].exits, where);
@@ -1364,6 +1388,23 @@ static int cmd_quit(struct cmd_ctx *c)
     return SESSION_QUIT;
 }
 
+/* @text in lines of at most @width columns, broken at spaces. */
+static void print_wrapped(struct dbg_out *out, const char *text, size_t width)
+{
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = width;
+        }
+        dbg_printf(out, "%.*s\n", (int)n, text);
+        text = skip_ws(text + n);
+    }
+}
+
 static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
 {
     char aliases[128] = "";
@@ -1383,7 +1424,7 @@ static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
         dbg_printf(out, "\n");
     }
     if (d->details)
-        dbg_printf(out, "%s\n", d->details);
+        print_wrapped(out, d->details, 78);
 }
 
 static int cmd_help(struct cmd_ctx *c)
@@ -1416,7 +1457,8 @@ const char *const cmd_group_names[CG_COUNT] = {
     [CG_SESSION] = "Session",
 };
 
-#define LOC_HELP "LOCATION is *EXPR, a symbol or an expression: a linear (virtual) address."
+#define LOC_HELP "LOCATION is *EXPR, a symbol, an expression or SEG:OFF (real mode: SEG*16+OFF; " \
+    "else through the descriptor): a linear (virtual) address."
 
 const struct dbg_cmd dbg_cmds[] = {
     { "stepi", "si step s", "[N]", "execute N instructions (into calls and interrupts)",
@@ -1430,9 +1472,11 @@ const struct dbg_cmd dbg_cmds[] = {
     { "continue", "c cont", "[N]", "run until something stops the guest",
       "With N, ignore the breakpoint just hit N-1 more times. Every VM runs under the "
       "scheduler.", CG_RUN, CC_NONE, false, false, cmd_continue },
-    { "finish", "fin", "", "run until the current function returns (frame pointers)",
-      "At a function's first instruction the return address is at the stack pointer; "
-      "elsewhere at the frame pointer + one word.", CG_RUN, CC_NONE, false, false, cmd_finish },
+    { "finish", "fin", "", "run until the current function returns",
+      "While pc is in the straight-line start of a function, the prologue decoded from its "
+      "symbol (pushes, sub esp) says where the return address is; elsewhere it is at the "
+      "frame pointer + one word. Refused when that is not a plausible return address.",
+      CG_RUN, CC_NONE, false, false, cmd_finish },
     { "until", "u", "[LOCATION]", "run to LOCATION or until the current frame returns",
       "Without LOCATION: like next. " LOC_HELP, CG_RUN, CC_LOCATION, false, false, cmd_until },
     { "advance", "", "LOCATION", "run to LOCATION", LOC_HELP, CG_RUN, CC_LOCATION, false,
@@ -1453,7 +1497,7 @@ const struct dbg_cmd dbg_cmds[] = {
     { "pbreak", "pb", "ADDR [if COND]", "breakpoint at a guest-physical address",
       "Stops wherever that physical byte is executed from, through any mapping of the "
       "current address space (Bochs: pb).", CG_BREAK, CC_EXPR, false, false, cmd_pbreak },
-    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write to [ADDR, ADDR+LEN)",
+    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write changes [ADDR, ADDR+LEN)",
       "LEN defaults to the word size. -phys watches guest-physical addresses through every "
       "mapping. The stop line gives the access and the value.", CG_BREAK, CC_EXPR, false,
       false, cmd_watch },
@@ -1504,7 +1548,7 @@ const struct dbg_cmd dbg_cmds[] = {
       CC_LOCATION, true, true, cmd_disassemble },
     { "stack", "print-stack", "[N]", "N stack slots from the stack pointer (default 8)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_stack },
-    { "backtrace", "bt where", "[N]", "call stack by frame pointers, with symbols", NULL,
+    { "backtrace", "bt where", "[N]", "call stack with symbols (prologues, then frame pointers)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_backtrace },
     { "info symbol", "info_sym", "ADDR", "which symbol an address is in", NULL, CG_DATA,
       CC_EXPR, false, false, cmd_info_symbol },
@@ -1673,6 +1717,15 @@ static const struct dbg_cmd *find_one(const struct words *w, char *err, size_t e
     return NULL;
 }
 
+/* "info" alone or with an unknown word: say what may follow. */
+static void info_subcommands(char *err, size_t len)
+{
+    size_t n = (size_t)snprintf(err, len, "\"info\" must be followed by one of:");
+    for (unsigned i = 0; i < dbg_ncmds && n < len; i++)
+        if (!strncmp(dbg_cmds[i].name, "info ", 5))
+            n += (size_t)snprintf(err + n, len - n, " %s", dbg_cmds[i].name + 5);
+}
+
 const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, size_t fmtlen,
                                char *err, size_t errlen)
 {
@@ -1690,6 +1743,8 @@ const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, s
             return NULL;
         d = find_one(&w, err, errlen);
         after = w.after1;
+        if (!d && (!strcmp(w.w1, "info") || !strcmp(w.w1, "i")))
+            info_subcommands(err, errlen);
         if (!d)
             return NULL;
     }
@@ -1821,24 +1876,34 @@ static const char *nth_match(struct session *s, const char *word, unsigned i,
     }
 }
 
-/* Candidates: first words of command names and aliases (duplicates of an
- * earlier one are given as "" to skip). */
-static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+/* The first word of the @k-th name over the whole table into @buf (k
+ * counts every name and alias of every command); false past the end. */
+static bool first_word_at(unsigned k, char *buf, size_t len)
 {
-    (void)ctx;
     for (unsigned i = 0; i < dbg_ncmds; i++) {
-        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, s->complete, sizeof(s->complete)); a++) {
+        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, buf, len); a++) {
             if (k-- == 0) {
-                char *sp = strchr(s->complete, ' ');
-                if (sp && (a > 0 || i > 0))
-                    return "";   /* two-word names: the first word once ("info") */
-                if (sp)
-                    *sp = '\0';
-                return s->complete;
+                buf[strcspn(buf, " ")] = '\0';
+                return true;
             }
         }
     }
-    return NULL;
+    return false;
+}
+
+/* Candidates: first words of command names and aliases, each once ("info"
+ * once for all its sub-commands); repeats are given as "" to skip. */
+static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+{
+    char earlier[64];
+
+    (void)ctx;
+    if (!first_word_at(k, s->complete, sizeof(s->complete)))
+        return NULL;
+    for (unsigned j = 0; j < k; j++)
+        if (first_word_at(j, earlier, sizeof(earlier)) && !strcmp(earlier, s->complete))
+            return "";
+    return s->complete;
 }
 
 /* Second words of two-word commands whose first word is @ctx. */
@@ -1870,10 +1935,12 @@ static const char *gen_symbol(struct session *s, unsigned k, const char *ctx)
 
 static const char *gen_register(struct session *s, unsigned k, const char *ctx)
 {
+    const char *name = k < DREG_COUNT ? dbg_reg_names[k] : dbg_reg_subname(k - DREG_COUNT);
+
     (void)ctx;
-    if (k >= DREG_COUNT)
+    if (!name)
         return NULL;
-    snprintf(s->complete, sizeof(s->complete), "$%s", dbg_reg_names[k]);
+    snprintf(s->complete, sizeof(s->complete), "$%s", name);
     return s->complete;
 }
 
@@ -1940,6 +2007,24 @@ const char *session_complete(struct session *s, const char *line, unsigned i)
 
 /* ---------------------------------------------------------- markdown */
 
+/* Markdown text: '*' and '_' outside `code` are escaped, the first letter
+ * capitalised when @cap. */
+static void md_text(struct dbg_out *out, const char *text, bool cap)
+{
+    bool code = false;
+
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if (c == '`')
+            code = !code;
+        if (!code && (c == '*' || c == '_'))
+            dbg_printf(out, "\\");
+        if (cap && p == text && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        dbg_printf(out, "%c", c);
+    }
+}
+
 void cmd_write_markdown(struct dbg_out *out)
 {
     dbg_printf(out, "# vmscope debugger commands\n\n"
@@ -1956,14 +2041,18 @@ void cmd_write_markdown(struct dbg_out *out)
             char name[64];
             if (d->group != (enum cmd_group)g)
                 continue;
-            dbg_printf(out, "\n### `%s%s%s`\n\n%s.\n", d->name, d->args[0] ? " " : "", d->args,
-                       d->help);
+            dbg_printf(out, "\n### `%s%s%s`\n\n", d->name, d->args[0] ? " " : "", d->args);
+            md_text(out, d->help, true);
+            dbg_printf(out, ".\n");
             for (unsigned k = 1; cmd_name_at(d, k, name, sizeof(name)); k++)
                 dbg_printf(out, "%s`%s`", k == 1 ? "\nAliases: " : ", ", name);
             if (cmd_name_at(d, 1, name, sizeof(name)))
                 dbg_printf(out, "\n");
-            if (d->details)
-                dbg_printf(out, "\n%s\n", d->details);
+            if (d->details) {
+                dbg_printf(out, "\n");
+                md_text(out, d->details, false);
+                dbg_printf(out, "\n");
+            }
         }
     }
 }

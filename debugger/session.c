@@ -857,10 +857,16 @@ static const char *const plain_stop[DSTOP_REASON_COUNT] = {
 static void watch_line(const struct dbg_stop *st, const struct dbg_bp *b, const char *at,
                        const char *who, char *line, size_t len)
 {
-    snprintf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (value 0x%llx), now at "
-             "%s%s", st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
-             b && b->phys ? "physical " : "", (unsigned long long)st->addr,
-             (unsigned long long)st->value, at, who);
+    char val[64];
+
+    if (st->write && b && b->value_ok)
+        snprintf(val, sizeof(val), "0x%llx -> 0x%llx", (unsigned long long)st->old_value,
+                 (unsigned long long)b->value);
+    else
+        snprintf(val, sizeof(val), "value 0x%llx", (unsigned long long)st->value);
+    line_printf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (%s), now at %s%s",
+                st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
+                b && b->phys ? "physical " : "", (unsigned long long)st->addr, val, at, who);
 }
 
 static void exited_line(struct session *s, const struct dbg_stop *st, char *line, size_t len)
@@ -946,11 +952,45 @@ static bool watch_covers(const struct dbg_bp *b, const struct vcpu_exit *ex)
            ex->addr < b->addr + b->len && b->addr < ex->addr + (ex->size ? ex->size : 1);
 }
 
+/* The first (up to 8) watched bytes of watchpoint @b now. */
+static bool watch_value(struct session *s, const struct dbg_bp *b, uint64_t *v)
+{
+    size_t n = b->len < 8 ? (size_t)b->len : 8;
+    *v = 0;
+    int64_t got = b->phys ? session_read_phys(s, b->addr, v, n)
+                          : session_read_virt(s, b->addr, v, n, NULL);
+    return got == (int64_t)n;
+}
+
+static void snapshot_watches(struct session *s)
+{
+    for (unsigned i = 0; i < s->nbp; i++)
+        if (s->bp[i].type == BPT_WATCH)
+            s->bp[i].value_ok = watch_value(s, &s->bp[i], &s->bp[i].value);
+}
+
+/* A write watchpoint (not rwatch/awatch) ignores writes that leave the
+ * value as it was, as gdb's `watch` does. */
+static bool watch_changed(struct session *s, struct dbg_bp *b, uint64_t *old)
+{
+    uint64_t now;
+    bool ok = watch_value(s, b, &now);
+
+    *old = b->value;
+    bool changed = !ok || !b->value_ok || now != b->value;
+    b->value = now;
+    b->value_ok = ok;
+    return b->wkind != WATCH_WRITE || changed;
+}
+
 static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct dbg_stop *st)
 {
+    uint64_t old = 0;
+
+    s->cpu_valid = false;
     for (unsigned i = 0; i < s->nbp; i++) {
         struct dbg_bp *b = &s->bp[i];
-        if (watch_covers(b, ex) && bp_should_stop(s, b)) {
+        if (watch_covers(b, ex) && watch_changed(s, b, &old) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_WATCHPOINT);
             st->bp = b->id;
             s->stop_bp = *b;
@@ -958,6 +998,7 @@ static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct db
             st->size = ex->size;
             st->write = ex->write;
             st->value = ex->value;
+            st->old_value = old;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -1005,7 +1046,7 @@ static void run_once(struct session *s, const struct resume *r, bool *stepped)
 
     *stepped = false;
     hv_dbg_clear(s->hv);
-    if (r->how == RUN_ALL || v->halted || v->vm->state != VM_RUNNING) {
+    if (r->how == RUN_ALL || v->halted || !v->runnable || v->vm->state != VM_RUNNING) {
         hv_round(s->hv);
         *stepped = s->hv->dbg_vcpu == v && s->hv->dbg_exit.kind == VEXIT_STEP;
         return;
@@ -1078,6 +1119,7 @@ static void remember_stop_state(struct session *s)
 /* Engines get the breakpoints, and stepping for the vCPU that steps. */
 static int prepare(struct session *s, struct resume *r, struct vcpu *start)
 {
+    snapshot_watches(s);
     if (r->how == RUN_ALL && breakpoints_need_steps(s))
         r->how = RUN_STEP;      /* r->steps == 0: no count */
     int err = apply_debug(s);
@@ -1239,25 +1281,87 @@ int session_next(struct session *s, uint64_t n, struct dbg_stop *why)
     return err;
 }
 
+/* Is @op (an operand as Capstone prints it) the stack pointer? */
+static bool is_sp(const char *op) { return !strcmp(op, "esp") || !strcmp(op, "rsp") || !strcmp(op, "sp"); }
+
+/* What one prologue instruction does to the stack depth: adds to *delta;
+ * false when it leaves straight-line code or changes SP in a way this
+ * analysis does not follow. */
+static bool prologue_step(const struct dbg_insn *in, unsigned w, int64_t *delta)
+{
+    char mn[16] = "", a[24] = "", b[40] = "";
+
+    if (!in->ok || in->is_call || in->is_ret || in->is_jump)
+        return false;
+    sscanf(in->text, "%15s %23[^,], %39s", mn, a, b);
+    if (!strcmp(mn, "push")) {
+        *delta += w;
+        return true;
+    }
+    if (!strcmp(mn, "pop")) {
+        *delta -= w;
+        return !is_sp(a);
+    }
+    if ((!strcmp(mn, "sub") || !strcmp(mn, "add")) && is_sp(a)) {
+        char *end;
+        long long v = strtoll(b, &end, 0);
+        if (*end)
+            return false;
+        *delta += !strcmp(mn, "sub") ? v : -v;
+        return true;
+    }
+    /* anything else that names SP as its destination is not followed */
+    return !is_sp(a) || !strcmp(mn, "cmp") || !strcmp(mn, "test");
+}
+
+/* Bytes the current function has pushed since its first instruction, by
+ * decoding the straight-line code from its symbol to pc (no frame pointer
+ * needed: -fomit-frame-pointer kernels).  False when pc is not reached
+ * straight from the symbol. */
+bool session_prologue_depth(struct session *s, uint64_t pc, unsigned w, int64_t *delta)
+{
+    struct dbg_insn in[32];
+    uint64_t off;
+    const struct sym *sym = symtab_lookup(&s->syms, pc, &off);
+
+    *delta = 0;
+    if (!sym || off > 256)
+        return false;
+    int n = session_disasm(s, sym->addr, 32, 0, in);
+    for (int i = 0; i < n; i++) {
+        if (in[i].pc == pc)
+            return true;
+        if (in[i].pc > pc || !prologue_step(&in[i], w, delta))
+            return false;
+    }
+    return false;
+}
+
 /* The return address of the current frame and the stack pointer after
- * the return: at a function's first instruction (pc == a symbol's start,
- * the frame not built yet) it is [sp]; otherwise [fp + word]. */
+ * the return: [SP + what the function pushed] while pc is in the
+ * straight-line start of a function, else [FP + word] (frame pointers). */
 static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
 {
     const struct cpu_state *c = session_state(s);
     unsigned w = session_word(s);
-    uint64_t off = 1, slot, val = 0;
+    uint64_t slot, val = 0;
+    int64_t delta;
 
     if (!c)
         return -VMS_ERR_ENGINE;
-    (void)symtab_lookup(&s->syms, session_pc(s), &off);
-    uint64_t sp = c->gpr[GPR_RSP], fp = c->gpr[GPR_RBP];
-    if (w == 2) { sp &= 0xFFFF; fp &= 0xFFFF; }
-    if (w == 4) { sp &= 0xFFFFFFFF; fp &= 0xFFFFFFFF; }
-    slot = off == 0 ? sp : fp + w;
+    uint64_t mask = w == 8 ? ~0ull : w == 4 ? 0xFFFFFFFFull : 0xFFFFull;
+    uint64_t sp = c->gpr[GPR_RSP] & mask, fp = c->gpr[GPR_RBP] & mask;
+    if (session_prologue_depth(s, session_pc(s), w, &delta) && delta >= 0)
+        slot = sp + (uint64_t)delta;
+    else
+        slot = fp + w;
     uint64_t seg_base = w == 8 ? 0 : c->seg[SEG_SS].base;
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
         return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",
+                          (unsigned long long)(seg_base + slot));
+    if (!session_plausible_return(s, c, val))
+        return vms_seterr(VMS_ERR_NOTFOUND, "no caller: 0x%llx at 0x%llx is not a return "
+                          "address (outermost frame?)", (unsigned long long)val,
                           (unsigned long long)(seg_base + slot));
     *ret = dbg_code_linear(c, val);
     *sp_after = slot + w;

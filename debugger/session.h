@@ -147,8 +147,9 @@ struct dbg_stop {
     uint64_t pc;                /* linear address of the next instruction */
     uint64_t steps;             /* instructions retired by this command */
     int bp;                     /* breakpoint/watchpoint number, else 0 */
-    /* DSTOP_WATCHPOINT: the access */
-    uint64_t addr, value;
+    /* DSTOP_WATCHPOINT: the access; old_value is the watched value before
+     * it (writes) */
+    uint64_t addr, value, old_value;
     unsigned size;
     bool write;
     struct event ev;            /* DSTOP_EVENT: the event that matched */
@@ -255,6 +256,10 @@ struct dbg_bp {
     uint64_t ignore;            /* hits still to ignore */
     char cond[DBG_SPEC_MAX];    /* condition expression; "" none */
     char spec[DBG_SPEC_MAX];    /* as the user gave it: "main", "*0x7c00" */
+    /* WATCH: the watched bytes (the first 8) when the guest last resumed;
+     * a write watchpoint stops only when a write changes them (gdb) */
+    uint64_t value;
+    bool value_ok;
 };
 
 /* Add a breakpoint from @tmpl (id, hits ignored); *id receives its number.

@@ -104,6 +104,12 @@ unsigned session_word(struct session *s);
 /* Reload the hidden part of segment @seg from selector @sel (real mode:
  * base = sel << 4; else the GDT/LDT descriptor). */
 int session_load_seg(struct session *s, struct cpu_state *c, int seg, uint16_t sel);
+/* Bytes the function at @pc has pushed since its first instruction, when
+ * pc is in its straight-line start (decoded from the symbol; word @w). */
+bool session_prologue_depth(struct session *s, uint64_t pc, unsigned w, int64_t *delta);
+/* Is @ret (an offset in CS) a return address worth following: mapped, and
+ * inside a symbol when the image has symbols? */
+bool session_plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret);
 /* Print "=> 0x7c05 <start+5>:\tmov ax, 0x10" for the current pc. */
 void session_print_pc_line(struct session *s, struct dbg_out *out);
 

@@ -1065,12 +1065,14 @@ static int ucv_set_step(struct vcpu *v, bool on)
  * stops before the instruction.  The first instruction of a run is never
  * stopped on: resuming at a breakpoint executes it (vcpu.h).
  * Watchpoints: UC_HOOK_MEM_READ/WRITE over every address while any exist
- * (each access then leaves the fast path, ~100 MIPS), checked against
- * the ranges here; a physical watchpoint translates the accessed linear
- * address with our own walker (paging.c, no A/D side effects).  A hit is
- * only noted in the memory hook (stopping there would re-execute the
- * instruction: DESIGN.md); a code hook over every address then stops
- * before the next instruction, so the access has completed.
+ * (each access then leaves the fast path, ~100 MIPS).  Those hooks report
+ * guest-physical addresses (measured on 2.1.4), so the watched ranges are
+ * kept as physical chunks: a linear watchpoint is translated with our own
+ * walker (paging.c, no A/D side effects) at the start of each run, a
+ * physical one is used as it is.  A hit is only noted in the memory hook
+ * (stopping there would re-execute the instruction: DESIGN.md); a code
+ * hook over every address then stops before the next instruction, so the
+ * access has completed.
  */
 static void dbg_clear_hooks(struct ucv *e)
 {
@@ -1208,7 +1210,6 @@ static int dbg_add_hooks(struct ucv *e)
 
 static int ucv_set_debug(struct vcpu *v, const struct vcpu_debug *d)
 {
-
     struct ucv *e = eng(v);
     static const struct vcpu_debug none;
 

@@ -42,7 +42,10 @@ wait_for 'Stepped 1 instruction to 0x7c04' && ok "an empty line repeats stepi" |
 T send-keys -t dbg 'print/x $bx' Enter
 wait_for '^0x1$' || fail "print: $(screen | tail -5)"
 T send-keys -t dbg Up Up Enter
-sleep 0.5
+i=0
+while [ "$(screen | grep -c '^Stepped 1 instruction')" != 3 ] && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 [ "$(screen | grep -c '^Stepped 1 instruction')" = 3 ] && ok "Up recalls history" ||
     fail "history recall: $(screen | tail -5)"
 T send-keys -t dbg 'continue' Enter
@@ -51,7 +54,10 @@ T send-keys -t dbg C-c
 wait_for 'Interrupted at 0x7c0' && ok "Ctrl-C stops a running guest" ||
     fail "Ctrl-C: $(screen)"
 T send-keys -t dbg 'quit' Enter
-sleep 0.5
+i=0
+while ! grep -q '^print/x \$bx$' "$TMP/history" 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 grep -q '^print/x \$bx$' "$TMP/history" && ok "history file written" ||
     fail "history file: $(cat "$TMP/history" 2>&1)"
 T kill-server 2>/dev/null

@@ -154,6 +154,11 @@ static void test_errors_and_format(void **state)
     f = parse("mode long paging");
     dbg_evfilter_format(&f, buf, sizeof(buf));
     assert_string_equal(buf, "mode long64 paging");
+    f = parse("exit end");                        /* one kind of exit: parses back */
+    dbg_evfilter_format(&f, buf, sizeof(buf));
+    assert_string_equal(buf, "exit end");
+    g = parse(buf);
+    assert_memory_equal(&f, &g, sizeof(f));
 }
 
 int main(void)
