@@ -62,11 +62,29 @@ enum ucv_stop {
     STOP_SYS,      /* SYSCALL/SYSENTER/SYSEXIT to emulate */
     STOP_FLUSH,    /* stale translations: flush and go on */
     STOP_UNMAPPED, /* access outside RAM and MMIO */
+    STOP_BREAK,    /* debugger breakpoint (before the instruction) */
+    STOP_WATCH,    /* debugger watchpoint (after the access) */
 };
 
 enum ucv_sys { SYS_SYSCALL, SYS_SYSENTER, SYS_SYSEXIT };
 
 struct ucv;
+
+/* Debugger state (set_debug); see the "debugger" section. */
+enum ucv_dbg_hit { DBG_HIT_NONE, DBG_HIT_BREAK, DBG_HIT_WATCH };
+struct ucv_dbg {
+    struct vcpu_debug d;
+    uc_hook h_brk[VCPU_MAX_BREAK];
+    unsigned nbrk_hooks;
+    uc_hook h_mem, h_after;
+    bool watch_hooked;
+    bool skip_armed;               /* the run's first breakpoint hit is skipped */
+    uint64_t skip_addr;            /* ... when it is at this linear address */
+    enum ucv_dbg_hit hit;
+    uint64_t hit_addr, hit_value, hit_linear;
+    uint8_t hit_size;
+    bool hit_write;
+};
 
 /* Instruction counts of translation blocks by (address, size): asking
  * Unicorn (uc_ctl_request_cache) costs ~6 ns per block, a hit here ~1 ns.
@@ -114,6 +132,7 @@ struct ucv {
     struct ucv_mmio *mmio;
     unsigned nmmio;
     struct uc_engine_stats st;
+    struct ucv_dbg dbg;
     struct icache_slot icache[ICACHE_SLOTS];
 };
 
@@ -907,6 +926,212 @@ static int ucv_set_step(struct vcpu *v, bool on)
     return code_hook(e, on);
 }
 
+/* --------------------------------------------- debugger: set_debug
+ *
+ * Breakpoints: one UC_HOOK_CODE per address, bounded to that address, so
+ * only their instructions pay (a hook fires only in blocks translated
+ * after it exists: every change flushes the translation cache).  The hook
+ * stops before the instruction.  The first instruction of a run is never
+ * stopped on: resuming at a breakpoint executes it (vcpu.h).
+ * Watchpoints: UC_HOOK_MEM_READ/WRITE over every address while any exist
+ * (each access then leaves the fast path, ~100 MIPS), checked against
+ * the ranges here; a physical watchpoint translates the accessed linear
+ * address with our own walker (paging.c, no A/D side effects).  A hit is
+ * only noted in the memory hook (stopping there would re-execute the
+ * instruction: DESIGN.md); a code hook over every address then stops
+ * before the next instruction, so the access has completed.
+ */
+static void dbg_clear_hooks(struct ucv *e)
+{
+    for (unsigned i = 0; i < e->dbg.nbrk_hooks; i++)
+        uc_hook_del(e->uc, e->dbg.h_brk[i]);
+    e->dbg.nbrk_hooks = 0;
+    if (e->dbg.watch_hooked) {
+        uc_hook_del(e->uc, e->dbg.h_mem);
+        uc_hook_del(e->uc, e->dbg.h_after);
+        e->dbg.watch_hooked = false;
+    }
+}
+
+static uint64_t code_linear_now(struct ucv *e)
+{
+    struct cpu_state s;
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return rd64(e, UC_X86_REG_RIP);
+    return code_linear(&s, s.rip);
+}
+
+/* Run start: a breakpoint at the first instruction does not fire. */
+static void dbg_arm(struct ucv *e)
+{
+    e->dbg.hit = DBG_HIT_NONE;
+    e->dbg.skip_armed = e->dbg.d.nbreak > 0;
+    if (e->dbg.skip_armed)
+        e->dbg.skip_addr = code_linear_now(e);
+}
+
+static void on_brk(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)size;
+    if (e->dbg.skip_armed) {
+        e->dbg.skip_armed = false;
+        if (addr == e->dbg.skip_addr)
+            return;
+    }
+    e->dbg.hit = DBG_HIT_BREAK;
+    e->dbg.hit_addr = addr;
+    stop_guest(e, STOP_BREAK);
+}
+
+/* Does the access [addr, addr+size) at linear @addr touch watchpoint @w? */
+static bool dbg_watch_match(struct ucv *e, const struct vcpu_watch *w, bool write,
+                            uint64_t addr, unsigned size, uint64_t *where)
+{
+    if (!(w->kind & (write ? WATCH_WRITE : WATCH_READ)))
+        return false;
+    if (w->phys) {
+        struct cpu_state s;
+        struct pg_walk pw;
+        memset(&s, 0, sizeof(s));
+        s.cr0 = rd64(e, UC_X86_REG_CR0);
+        s.cr3 = rd64(e, UC_X86_REG_CR3);
+        s.cr4 = rd64(e, UC_X86_REG_CR4);
+        s.efer = rdmsr(e, MSR_EFER);
+        if (!pg_translate(&s, &e->v->vm->mem, addr, 0, &pw))
+            return false;
+        addr = pw.pa;
+    }
+    *where = addr;
+    return addr < w->addr + w->len && w->addr < addr + size;
+}
+
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                   int64_t value, void *opaque)
+{
+    struct ucv *e = opaque;
+    bool write = type == UC_MEM_WRITE;
+    uint64_t where;
+
+    (void)uc;
+    if (e->dbg.hit != DBG_HIT_NONE)
+        return;                       /* the first access of an instruction wins */
+    for (unsigned i = 0; i < e->dbg.d.nwatch; i++) {
+        if (dbg_watch_match(e, &e->dbg.d.watch[i], write, addr, (unsigned)size, &where)) {
+            e->dbg.hit = DBG_HIT_WATCH;
+            e->dbg.hit_addr = where;
+            e->dbg.hit_size = (uint8_t)size;
+            e->dbg.hit_write = write;
+            e->dbg.hit_value = (uint64_t)value;
+            e->dbg.hit_linear = addr;
+            return;
+        }
+    }
+}
+
+/* Before every instruction while watchpoints exist: stop after a hit. */
+static void on_after(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)addr; (void)size;
+    if (e->dbg.hit == DBG_HIT_WATCH)
+        stop_guest(e, STOP_WATCH);
+}
+
+static int dbg_add_hooks(struct ucv *e)
+{
+    const struct vcpu_debug *d = &e->dbg.d;
+
+    for (unsigned i = 0; i < d->nbreak; i++) {
+        if (uc_hook_add(e->uc, &e->dbg.h_brk[i], UC_HOOK_CODE, (void *)on_brk, e,
+                        d->brk[i], d->brk[i]) != UC_ERR_OK)
+            return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a breakpoint hook");
+        e->dbg.nbrk_hooks = i + 1;
+    }
+    if (d->nwatch == 0)
+        return 0;
+    if (uc_hook_add(e->uc, &e->dbg.h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                    (void *)on_mem, e, 1, 0) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a watchpoint hook");
+    if (uc_hook_add(e->uc, &e->dbg.h_after, UC_HOOK_CODE, (void *)on_after, e, 1, 0)
+        != UC_ERR_OK) {
+        uc_hook_del(e->uc, e->dbg.h_mem);
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a watchpoint hook");
+    }
+    e->dbg.watch_hooked = true;
+    return 0;
+}
+
+static int ucv_set_debug(struct vcpu *v, const struct vcpu_debug *d)
+{
+    struct ucv *e = eng(v);
+    static const struct vcpu_debug none;
+
+    if (!d)
+        d = &none;
+    if (d->nbreak > VCPU_MAX_BREAK || d->nwatch > VCPU_MAX_WATCH)
+        return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints and %d watchpoints",
+                          VCPU_MAX_BREAK, VCPU_MAX_WATCH);
+    for (unsigned i = 0; i < d->nwatch; i++)
+        if (d->watch[i].len == 0 || d->watch[i].addr + d->watch[i].len < d->watch[i].addr)
+            return vms_seterr(VMS_ERR_RANGE, "watchpoint %u: empty or wrapping range", i);
+    dbg_clear_hooks(e);
+    e->dbg.d = *d;
+    int err = dbg_add_hooks(e);
+    if (err < 0) {
+        dbg_clear_hooks(e);
+        e->dbg.d = none;
+    }
+    flush_code(e);   /* hooks apply to code translated from now on */
+    return err;
+}
+
+/* A breakpoint or watchpoint stopped the guest: the exit, with the
+ * instructions retired up to the stop (the block hook counted the whole
+ * block). */
+static int dbg_exit(struct ucv *e, struct vcpu_exit *ex)
+{
+    struct cpu_state s;
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    if (e->stop == STOP_BREAK || e->stop == STOP_WATCH)
+        uncount_fault(e, &s, s.rip);   /* stopped before a counted instruction */
+    ex->rip = s.rip;
+    if (e->dbg.hit == DBG_HIT_BREAK) {
+        ex->kind = VEXIT_BREAK;
+        ex->addr = e->dbg.hit_addr;
+    } else {
+        ex->kind = VEXIT_WATCH;
+        ex->addr = e->dbg.hit_addr;
+        ex->size = e->dbg.hit_size;
+        ex->write = e->dbg.hit_write;
+        ex->value = e->dbg.hit_value;
+        if (!ex->write) {   /* the value read: it is in memory now */
+            uint64_t val = 0;
+            struct pg_walk pw;
+            if (pg_read_linear(&s, &e->v->vm->mem, e->dbg.hit_linear, &val,
+                               ex->size <= 8 ? ex->size : 8, 0, &pw))
+                ex->value = val;
+        }
+    }
+    e->dbg.hit = DBG_HIT_NONE;
+    return 1;
+}
+
+/* A stop with a debug hit noted: report it (a step or budget that ends at
+ * the same boundary loses to it). */
+static bool dbg_pending(const struct ucv *e)
+{
+    if (e->dbg.hit == DBG_HIT_NONE)
+        return false;
+    return e->stop == STOP_BREAK || e->stop == STOP_WATCH || e->stop == STOP_COUNT ||
+           e->stop == STOP_KICK || e->stop == STOP_BUDGET;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static void set_text(struct vcpu_exit *ex, const char *fmt, const char *detail)
@@ -937,6 +1162,8 @@ static int natural_exit(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 /* Handle one stop; 0 = keep running, 1 = exit filled, < 0 = error. */
 static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 {
+    if (dbg_pending(e))
+        return dbg_exit(e, ex);
     switch (e->stop) {
     case STOP_NONE:
     case STOP_UNMAPPED:
@@ -957,6 +1184,9 @@ static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
     case STOP_FLUSH:
         flush_code(e);
         return 0;
+    case STOP_BREAK:
+    case STOP_WATCH:
+        return dbg_exit(e, ex);   /* not reached: dbg_pending() */
     }
     return 0;
 }
@@ -1010,6 +1240,7 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     e->budget = budget;
     e->executed = 0;
     e->blk_size = 0;
+    dbg_arm(e);
     int rc = run_loop(e, ex);
     if (!e->stepping && e->code_hooked && code_hook(e, false) < 0 && rc >= 0)
         rc = -VMS_ERR_ENGINE;
@@ -1185,5 +1416,6 @@ const struct vcpu_ops uc_vcpu_ops = {
     .can_inject = ucv_can_inject,
     .inject = ucv_inject,
     .set_step = ucv_set_step,
+    .set_debug = ucv_set_debug,
     .mem_written = ucv_mem_written,
 };
