@@ -43,8 +43,8 @@ struct greg {
 };
 
 #define CPU_OFF(field) offsetof(struct cpu_state, field)
-#define GPR(n, r) [n] = { #r, 8, GK_U64, F_CORE, "int64", NULL, CPU_OFF(gpr[r]) }
-#define PTR(n, r, t) [n] = { #r, 8, GK_U64, F_CORE, t, NULL, CPU_OFF(gpr[r]) }
+#define GPR(n, nm, r) [n] = { nm, 8, GK_U64, F_CORE, "int64", NULL, CPU_OFF(gpr[r]) }
+#define PTR(n, nm, r, t) [n] = { nm, 8, GK_U64, F_CORE, t, NULL, CPU_OFF(gpr[r]) }
 #define SEL(n, r, s) [n] = { r, 4, GK_SEL, F_CORE, "int32", NULL, s }
 #define ST(i) [GDBREG_ST0 + i] = { "st" #i, 10, GK_FPU, F_CORE, "i387_ext", "float", 0 }
 #define FPU(n, r, v) [n] = { r, 4, GK_FPU, F_CORE, "int", "float", v }
@@ -54,13 +54,12 @@ struct greg {
 #define FPU_FCTRL_INIT 0x37f
 
 static const struct greg regs[GDBREG_COUNT] = {
-    [GDBREG_RAX] = { "rax", 8, GK_U64, F_CORE, "int64", NULL, CPU_OFF(gpr[GPR_RAX]) },
-    GPR(GDBREG_RBX, GPR_RBX), GPR(GDBREG_RCX, GPR_RCX), GPR(GDBREG_RDX, GPR_RDX),
-    GPR(GDBREG_RSI, GPR_RSI), GPR(GDBREG_RDI, GPR_RDI),
-    PTR(GDBREG_RBP, GPR_RBP, "data_ptr"), PTR(GDBREG_RSP, GPR_RSP, "data_ptr"),
-    GPR(GDBREG_R8, GPR_R8), GPR(GDBREG_R9, GPR_R9), GPR(GDBREG_R10, GPR_R10),
-    GPR(GDBREG_R11, GPR_R11), GPR(GDBREG_R12, GPR_R12), GPR(GDBREG_R13, GPR_R13),
-    GPR(GDBREG_R14, GPR_R14), GPR(GDBREG_R15, GPR_R15),
+    GPR(GDBREG_RAX, "rax", GPR_RAX), GPR(GDBREG_RBX, "rbx", GPR_RBX), GPR(GDBREG_RCX, "rcx", GPR_RCX), GPR(GDBREG_RDX, "rdx", GPR_RDX),
+    GPR(GDBREG_RSI, "rsi", GPR_RSI), GPR(GDBREG_RDI, "rdi", GPR_RDI),
+    PTR(GDBREG_RBP, "rbp", GPR_RBP, "data_ptr"), PTR(GDBREG_RSP, "rsp", GPR_RSP, "data_ptr"),
+    GPR(GDBREG_R8, "r8", GPR_R8), GPR(GDBREG_R9, "r9", GPR_R9), GPR(GDBREG_R10, "r10", GPR_R10),
+    GPR(GDBREG_R11, "r11", GPR_R11), GPR(GDBREG_R12, "r12", GPR_R12), GPR(GDBREG_R13, "r13", GPR_R13),
+    GPR(GDBREG_R14, "r14", GPR_R14), GPR(GDBREG_R15, "r15", GPR_R15),
     [GDBREG_RIP] = { "rip", 8, GK_RIP, F_CORE, "code_ptr", NULL, CPU_OFF(rip) },
     [GDBREG_EFLAGS] = { "eflags", 4, GK_EFLAGS, F_CORE, "i386_eflags", NULL, 0 },
     SEL(GDBREG_CS, "cs", SEG_CS), SEL(GDBREG_SS, "ss", SEG_SS), SEL(GDBREG_DS, "ds", SEG_DS),

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debugger/gdb_target_vm.h"
+#include "debugger/gdbstub.h"
+#include "debugger/rsp.h"
 #include "debugger/scenario.h"
 #include "machine/engine.h"
 #include "machine/hv.h"
@@ -33,6 +36,7 @@ struct run_opts {
     char **images;          /* one VM per image (times --vms) */
     unsigned nimages;
     uint64_t quantum;
+    const char *gdb;        /* --gdb PORT|ADDR:PORT, or NULL */
 };
 
 static struct hv *g_hv;     /* for the signal handler only */
@@ -65,6 +69,8 @@ static void usage(FILE *f)
         "  --max-insns N              stop each VM after N instructions\n"
         "  --timeout SEC              stop after SEC seconds of host time\n"
         "  --load-addr ADDR           load IMAGE as a flat binary at ADDR (real mode)\n"
+        "  --gdb [ADDR:]PORT          wait for gdb there before the first instruction\n"
+        "                             (loopback unless ADDR is given; docs/GDB.md)\n"
         "\n"
         "exit status: the debug-exit status (odd), or 0 clean halt with interrupts\n"
         "off, 2 bad image or usage, 4 triple fault, 6 timeout, 8 instruction limit,\n"
@@ -100,7 +106,7 @@ static int parse_count(const char *opt, const char *text, unsigned max, unsigned
 }
 
 enum { OPT_ENGINE = 256, OPT_MEM, OPT_VMS, OPT_PCPUS, OPT_CPUS, OPT_TRACE,
-       OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM };
+       OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM, OPT_GDB };
 
 static const struct option run_longopts[] = {
     { "engine", required_argument, NULL, OPT_ENGINE },
@@ -113,6 +119,7 @@ static const struct option run_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "load-addr", required_argument, NULL, OPT_LOADADDR },
     { "quantum", required_argument, NULL, OPT_QUANTUM },
+    { "gdb", required_argument, NULL, OPT_GDB },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -131,6 +138,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg)
     case OPT_PCPUS: return parse_count("--pcpus", arg, HV_MAX_PCPUS, &o->pcpus);
     case OPT_CPUS: return parse_count("--cpus", arg, VM_MAX_VCPUS, &o->cpus);
     case OPT_TRACE: o->trace = arg; return 0;
+    case OPT_GDB: o->gdb = arg; return 0;
     case OPT_MAXINSNS: return parse_u64("--max-insns", arg, &o->max_insns);
     case OPT_QUANTUM: return parse_u64("--quantum", arg, &o->quantum);
     case OPT_LOADADDR: o->flat = true; return parse_u64("--load-addr", arg, &o->load_addr);
@@ -268,6 +276,54 @@ static void run_loop(struct hv *hv, const struct run_opts *o)
     }
 }
 
+/* ---- --gdb: serve gdb on vm0 before (and instead of) the headless run ---- */
+
+/* Wait for gdb's connection; SIGINT (hv->stop) gives up. */
+static int accept_gdb(struct hv *hv, int lfd)
+{
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+    while (!hv->stop) {
+        int r = poll(&p, 1, 200);
+        if (r > 0)
+            return rsp_accept(lfd);
+        if (r < 0 && errno != EINTR)
+            return -VMS_ERR_IO;
+    }
+    return -VMS_ERR_IO;
+}
+
+/* Serve one gdb session.  When gdb detaches (or goes away) the guest
+ * runs on headless; when it kills the guest, the VM stops.  Returns 0, or
+ * a process status when --gdb could not be set up. */
+static int serve_gdb(struct hv *hv, const char *spec)
+{
+    char where[80];
+    struct gdb_vm_target *t;
+    struct gdbstub_config cfg = { .linear_pc = true, .quit = &hv->stop };
+
+    int lfd = rsp_listen(spec, where, sizeof(where));
+    if (lfd < 0) {
+        fprintf(stderr, "vmscope: %s\n", vms_lasterr(lfd));
+        return VMS_STATUS_BADIMAGE;
+    }
+    if (gdb_vm_target_create(&t, hv, hv->vm[0]) < 0) {
+        close(lfd);
+        return VMS_STATUS_ENGINE;
+    }
+    fprintf(stderr, "vmscope: waiting for gdb on %s (gdb: target remote %s)\n", where, where);
+    int fd = accept_gdb(hv, lfd);
+    close(lfd);
+    if (fd >= 0) {
+        enum gdbstub_end end = gdbstub_serve(fd, &gdb_vm_target_ops, t, &cfg);
+        if (end == GDBSTUB_DISCONNECTED)
+            gdb_vm_target_ops.detach(t, false);
+        close(fd);
+    }
+    gdb_vm_target_destroy(t);
+    return 0;
+}
+
 /* The process status: every VM's if they agree, else the first VM's
  * that is not a clean halt. */
 static int final_status(const struct hv *hv)
@@ -312,9 +368,13 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
     int status = build_vms(hv, o, sc, engine, &con);
     if (status == 0) {
         g_hv = hv;
-        run_loop(hv, o);
+        if (o->gdb)
+            status = serve_gdb(hv, o->gdb);
+        if (status == 0)
+            run_loop(hv, o);
         g_hv = NULL;
-        status = final_status(hv);
+        if (status == 0)
+            status = final_status(hv);
     }
     fflush(stdout);
     if (trace && (fclose(trace) != 0 || js.err)) {
