@@ -274,7 +274,7 @@ static void report_exit(struct gdb_vm_target *t, struct vcpu *v, const struct vc
         s->kind = GDB_STOP_BREAK;
         s->type = find_bp(t, GDB_BP_HW, ex->rip, 1) >= 0 && find_bp(t, GDB_BP_SW, ex->rip, 1) < 0
                       ? GDB_BP_HW : GDB_BP_SW;
-        snprintf(s->why, sizeof(s->why), "breakpoint at %#llx", (unsigned long long)ex->rip);
+        snprintf(s->why, sizeof(s->why), "breakpoint (RIP %#llx)", (unsigned long long)ex->rip);
         return;
     case VEXIT_WATCH:
         s->kind = GDB_STOP_WATCH;

@@ -617,7 +617,7 @@ static void mon_linear_pc(struct gdbstub *g, const char *arg)
         outf(g, "usage: monitor linear-pc [on|off]\n");
         return;
     }
-    outf(g, "linear-pc is %s (run `flushregs` so gdb rereads $pc)\n",
+    outf(g, "linear-pc is %s (`maintenance flush register-cache` makes gdb reread $pc)\n",
          g->regflags & GDBREGS_LINEAR_PC ? "on" : "off");
 }
 

@@ -1,0 +1,154 @@
+#!/bin/sh
+# gdb.sh - the real gdb against vmscope's stub (`vmscope run --gdb`): break
+# at symbols, step across the 32-bit -> 64-bit switch of the longmode
+# scenario, read registers (general, control, segment) and memory through
+# the guest's page tables (higher half), use a watchpoint, Ctrl-C a running
+# guest, and continue to the end with the guest's exit status.
+. tests/testlib.sh
+
+command -v gdb >/dev/null 2>&1 || { echo "gdb not installed (tests/deps.sh)"; exit 77; }
+ELF=$SCN/longmode/longmode64.elf
+[ -f "$ELF" ] || { echo "missing $ELF (make scenarios)"; exit 77; }
+
+# start_vmscope SCENARIO: run it with --gdb on a free port (port 0: the
+# kernel picks one and vmscope prints it).  Sets PORT and VPID.
+start_vmscope() {
+    "$PROG" run --gdb 127.0.0.1:0 --timeout 120 "$1" >"$TMP/guest.out" 2>"$TMP/guest.err" &
+    VPID=$!
+    PORT=
+    for _ in $(seq 1 100); do
+        PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err")
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+    [ -n "$PORT" ] || { fail "vmscope did not listen: $(cat "$TMP/guest.err")"; kill "$VPID"; finish; }
+}
+
+# run_gdb SCRIPT: batch gdb on the longmode symbols; output in $TMP/gdb.out
+run_gdb() {
+    timeout 120 gdb -batch -nx -ex 'set confirm off' -ex 'set pagination off' \
+        -ex "target remote 127.0.0.1:$PORT" -x "$1" "$ELF" >"$TMP/gdb.out" 2>&1
+    echo "gdb exit $?" >>"$TMP/gdb.out"
+}
+
+# expect PATTERN DESC: a line of gdb's output matches the extended regex
+expect() {
+    if grep -Eq -- "$1" "$TMP/gdb.out"; then ok "$2"
+    else fail "$2: no line matches /$1/"; fi
+}
+
+# ---- session 1: breakpoints, the mode switch, registers, memory ----
+start_vmscope longmode
+cat >"$TMP/s1.gdb" <<'EOF'
+printf "START PC %#llx ENTRY %#llx\n", $pc, &_start
+break boot.S:115
+continue
+monitor mode
+printf "BEFORE CS %#x EFER %#llx CR0 %#llx CR3 %#llx PML4 %#llx\n", $cs, $efer, $cr0, $cr3, &pml4
+stepi
+printf "AFTER PC %#llx START64 %#llx\n", $pc, &start64
+monitor mode
+x/2gx &boot_gdt
+set var mb_magic_boot = 0x12345678
+printf "POKE %#x\n", mb_magic_boot
+set var mb_magic_boot = 0x2badb002
+break kmain
+continue
+printf "KMAIN PC %#llx SYM %#llx RSP %#llx\n", $pc, &kmain, $rsp
+printf "CODE %#x\n", *(unsigned int *)kmain
+info registers rip
+p/x $cr0
+info threads
+delete
+watch mb_magic_boot
+continue
+printf "WATCH PC %#llx\n", $pc
+delete
+continue
+EOF
+run_gdb "$TMP/s1.gdb"
+wait "$VPID"
+status=$?
+cat "$TMP/gdb.out"
+
+expect '^START PC 0x10000c ENTRY 0x10000c$' "gdb attaches at the Multiboot entry _start"
+expect '^Breakpoint 1, .*boot\.S:115' "breakpoint at a source line (the far jump into 64-bit code)"
+expect '^vcpu0 compat, 32-bit code, paging 4-level' "monitor mode: compatibility mode before the jump"
+expect '^BEFORE CS 0x8 EFER 0xd00 CR0 0x80010031 CR3 0x101000 PML4 0x101000$' \
+    "control registers: EFER.LME|LMA|NXE, CR0.PG|WP|NE|ET|PE, CR3 = the PML4"
+expect '^AFTER PC 0x1000eb START64 0x1000eb$' "stepi across the mode switch lands on start64"
+expect '^vcpu0 long64, 64-bit code, paging 4-level' "monitor mode: 64-bit mode after the jump"
+expect '<boot_gdt>:[[:space:]]+0x0000000000000000[[:space:]]+0x00209a0000000000' \
+    "memory: the boot GDT's 64-bit code descriptor"
+expect '^POKE 0x12345678$' "memory write (M packet) reads back"
+expect '^Breakpoint 2, kmain \(\)' "breakpoint on a higher-half symbol (kmain)"
+expect '^KMAIN PC 0xffffffff80109290 SYM 0xffffffff80109290 RSP 0xffffffff8' \
+    "registers in 64-bit mode: RIP and RSP in the higher half"
+expect '^CODE 0x' "memory read through the guest's 4-level page tables"
+expect '^\$1 = 0x80010031$' "p/x \$cr0"
+expect 'Thread 1 \(vcpu0 long64' "info threads shows the vCPU and its mode"
+expect 'Hardware watchpoint 3: mb_magic_boot' "watchpoint accepted (Z2)"
+expect 'exited with code 041' "continue to the end: the guest's exit status (33) reaches gdb"
+grep -q "reply is too long" "$TMP/gdb.out" && fail "gdb complained about the 'g' packet size"
+grep -q "rejected target-supplied description" "$TMP/gdb.out" &&
+    fail "gdb rejected the target description"
+if [ "$status" -eq 33 ]; then ok "vmscope exits with the guest's status (33)"
+else fail "vmscope exit status $status, wanted 33: $(cat "$TMP/guest.err")"; fi
+
+# ---- session 2: real mode with CS != 0, Ctrl-C, linear addresses, kill ----
+# The boot sector far-jumps to 07C0:xxxx and spins, so the linear PC
+# (CS * 16 + IP) differs from IP: breakpoints and $pc use linear addresses.
+boot_sector "$TMP/spin.img" <<'ASM'
+    .code16
+    ljmp $0x07c0, $(spin - 0x7c00)
+spin:
+    inc %ax
+    jmp spin
+    .org 510
+    .byte 0x55, 0xaa
+ASM
+start_vmscope "$TMP/spin.img"
+cat >"$TMP/s2.gdb" <<'EOF'
+continue
+printf "INTERRUPTED PC %#llx CS %#x\n", $pc, $cs
+x/i $pc
+monitor mode
+break *0x7c05
+continue
+printf "BP PC %#llx\n", $pc
+monitor linear-pc off
+maintenance flush register-cache
+printf "IP %#llx\n", $pc
+monitor why
+monitor help
+monitor no-such-command
+kill
+EOF
+# gdb's own Ctrl-C path: SIGINT to gdb while `continue` waits makes it
+# send 0x03 to the stub.
+timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+    -x "$TMP/s2.gdb" >"$TMP/gdb.out" 2>&1 &
+GPID=$!
+sleep 2
+kill -INT "$GPID"
+wait "$GPID"
+wait "$VPID"
+status=$?
+cat "$TMP/gdb.out"
+expect 'received signal SIGINT' "Ctrl-C (0x03) stops the spinning guest"
+expect '^INTERRUPTED PC 0x7c0[5-8] CS 0x7c0$' "real mode: \$pc is the linear PC (CS 0x7c0)"
+expect '^vcpu0 real, 16-bit code, paging none, CS=07c0 base=0x7c00' "monitor mode in real mode"
+expect '^Breakpoint 1, 0x0+7c05' "breakpoint on a linear address in real mode is reported as such"
+expect '^BP PC 0x7c05$' "stopped at the breakpoint's linear address"
+expect '^IP 0x5$' "monitor linear-pc off: \$pc is IP again"
+expect '^monitor mode' "monitor help lists the stub's commands"
+expect "unknown monitor command 'no-such-command'" "an unknown monitor command is one clear line"
+if [ "$status" -eq 130 ]; then ok "kill from gdb stops the guest (status 130)"
+else fail "status after kill: $status, wanted 130"; fi
+
+# ---- a bad --gdb argument is one line and status 2 ----
+expect_status 2 "--gdb with a bad port" "$PROG" run --gdb 99999 longmode
+grep -q "expected PORT or ADDR:PORT" "$TMP/err" && ok "bad --gdb says what it wants" ||
+    fail "bad --gdb message: $(cat "$TMP/err")"
+
+finish
