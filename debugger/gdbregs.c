@@ -54,11 +54,13 @@ struct greg {
 #define FPU_FCTRL_INIT 0x37f
 
 static const struct greg regs[GDBREG_COUNT] = {
-    GPR(GDBREG_RAX, "rax", GPR_RAX), GPR(GDBREG_RBX, "rbx", GPR_RBX), GPR(GDBREG_RCX, "rcx", GPR_RCX), GPR(GDBREG_RDX, "rdx", GPR_RDX),
+    GPR(GDBREG_RAX, "rax", GPR_RAX), GPR(GDBREG_RBX, "rbx", GPR_RBX),
+    GPR(GDBREG_RCX, "rcx", GPR_RCX), GPR(GDBREG_RDX, "rdx", GPR_RDX),
     GPR(GDBREG_RSI, "rsi", GPR_RSI), GPR(GDBREG_RDI, "rdi", GPR_RDI),
     PTR(GDBREG_RBP, "rbp", GPR_RBP, "data_ptr"), PTR(GDBREG_RSP, "rsp", GPR_RSP, "data_ptr"),
-    GPR(GDBREG_R8, "r8", GPR_R8), GPR(GDBREG_R9, "r9", GPR_R9), GPR(GDBREG_R10, "r10", GPR_R10),
-    GPR(GDBREG_R11, "r11", GPR_R11), GPR(GDBREG_R12, "r12", GPR_R12), GPR(GDBREG_R13, "r13", GPR_R13),
+    GPR(GDBREG_R8, "r8", GPR_R8), GPR(GDBREG_R9, "r9", GPR_R9),
+    GPR(GDBREG_R10, "r10", GPR_R10), GPR(GDBREG_R11, "r11", GPR_R11),
+    GPR(GDBREG_R12, "r12", GPR_R12), GPR(GDBREG_R13, "r13", GPR_R13),
     GPR(GDBREG_R14, "r14", GPR_R14), GPR(GDBREG_R15, "r15", GPR_R15),
     [GDBREG_RIP] = { "rip", 8, GK_RIP, F_CORE, "code_ptr", NULL, CPU_OFF(rip) },
     [GDBREG_EFLAGS] = { "eflags", 4, GK_EFLAGS, F_CORE, "i386_eflags", NULL, 0 },
