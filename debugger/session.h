@@ -161,6 +161,9 @@ const char *dbg_stop_reason_name(enum dbg_stop_reason r);
 
 /* The last stop (DSTOP_START after create/restart). */
 const struct dbg_stop *session_last_stop(const struct session *s);
+/* Print the last stop's line and then the current instruction
+ * ("=> 0x7c05 <start+5>:\tmov ax, 0x10"), as the front ends do. */
+void session_print_stop(struct session *s, struct dbg_out *out);
 
 /* ------------------------------------------------ execution control
  *

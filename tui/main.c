@@ -1,6 +1,8 @@
 /* main.c - vmscope's entry point: command dispatch and the headless runner.
  *
  *   vmscope run [options] IMAGE|SCENARIO     run headless (docs/RUN.md)
+ *   vmscope debug [options] IMAGE|SCENARIO   line-mode debugger (docs/DEBUGGER.md)
+ *   vmscope help --markdown                  the debugger's command reference
  *   vmscope --help | --version
  */
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debugger/cli.h"
 #include "debugger/gdb_target_vm.h"
 #include "debugger/gdbstub.h"
 #include "debugger/rsp.h"
@@ -52,6 +55,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: vmscope run [options] IMAGE|SCENARIO...\n"
+        "       vmscope debug [--batch FILE] [-ex CMD]... IMAGE|SCENARIO\n"
+        "       vmscope help --markdown\n"
         "       vmscope --help | --version\n"
         "\n"
         "Run a guest headless: its serial output goes to stdout and the exit\n"
@@ -431,6 +436,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 1, argv + 1, argv[0]);
+    if (!strcmp(argv[1], "debug"))
+        return dbg_cli_main(argc - 1, argv + 1, argv[0]);
+    if (!strcmp(argv[1], "help"))
+        return dbg_cli_help(argc - 1, argv + 1);
     fprintf(stderr, "vmscope: unknown command '%s' (try --help)\n", argv[1]);
     return VMS_STATUS_BADIMAGE;
 }

@@ -88,3 +88,8 @@ sleep 2
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
 wait $pid
 printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(echo "${rss:-0} / 16 / 1024" | bc -l)"
+
+# The debugger: one step plus a refresh of every view model (registers
+# with the changed-set, 30 lines of disassembly, the page walk of RIP).
+echo
+"$OUT/bench_debugger"
