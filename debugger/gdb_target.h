@@ -44,7 +44,7 @@ struct gdb_stop {
     enum gdb_bp_type type;   /* BREAK: SW or HW; WATCH: the kind of watchpoint */
     uint64_t addr;           /* WATCH: the address accessed */
     int status;              /* EXITED: exit status; KILLED: a signal number */
-    char why[160];           /* one line for `monitor why` */
+    char why[208];           /* one line for `monitor why` */
 };
 
 /* Output of a monitor command, one piece at a time. */

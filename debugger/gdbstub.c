@@ -7,10 +7,13 @@
  */
 #include "gdbstub.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "debugger/gdbregs.h"
 #include "debugger/rsp.h"
@@ -792,4 +795,41 @@ enum gdbstub_end gdbstub_serve(int fd, const struct gdb_target_ops *ops, void *t
     enum gdbstub_end end = g->end;
     free(g);
     return end;
+}
+
+/* ---- listening ---- */
+
+/* Wait for gdb's connection; @quit gives up. */
+static int accept_one(int lfd, volatile sig_atomic_t *quit)
+{
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+    while (!quit || !*quit) {
+        int r = poll(&p, 1, 200);
+        if (r > 0)
+            return rsp_accept(lfd);
+        if (r < 0 && errno != EINTR)
+            return vms_seterr(VMS_ERR_IO, "gdb stub: poll: %s", strerror(errno));
+    }
+    return vms_seterr(VMS_ERR_IO, "gdb stub: interrupted while waiting for gdb");
+}
+
+int gdbstub_listen_serve(const char *spec, const struct gdb_target_ops *ops, void *target,
+                         const struct gdbstub_config *cfg, enum gdbstub_end *end)
+{
+    char where[96];
+    int lfd = rsp_listen(spec, where, sizeof(where));
+
+    if (lfd < 0)
+        return lfd;
+    fprintf(stderr, "vmscope: waiting for gdb on %s (gdb: target remote %s)\n", where, where);
+    int fd = accept_one(lfd, cfg->quit);
+    close(lfd);
+    if (fd < 0)
+        return fd;
+    *end = gdbstub_serve(fd, ops, target, cfg);
+    if (*end == GDBSTUB_DISCONNECTED)
+        ops->detach(target, false);
+    close(fd);
+    return 0;
 }

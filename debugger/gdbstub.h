@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "debugger/gdb_target.h"
+#include "machine/err.h"
 
 enum gdbstub_end {
     GDBSTUB_DETACHED,     /* D: the guest runs on without gdb */
@@ -35,5 +36,15 @@ struct gdbstub_config {
  * not close @fd. */
 enum gdbstub_end gdbstub_serve(int fd, const struct gdb_target_ops *ops, void *target,
                                const struct gdbstub_config *cfg);
+
+/* Listen on @spec ("PORT": loopback, or "ADDR:PORT"; port 0 picks one),
+ * say where on stderr ("vmscope: waiting for gdb on 127.0.0.1:PORT"),
+ * accept one connection (@cfg->quit gives up), serve it and close.  A
+ * dropped connection detaches the target.  Returns 0 with *@end set, or
+ * a negative error (bad spec, cannot listen, interrupted) with a
+ * vms_lasterr() line. */
+int gdbstub_listen_serve(const char *spec, const struct gdb_target_ops *ops, void *target,
+                         const struct gdbstub_config *cfg, enum gdbstub_end *end)
+    VMS_MUST_CHECK;
 
 #endif

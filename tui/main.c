@@ -283,49 +283,23 @@ static void run_loop(struct hv *hv, const struct run_opts *o)
 
 /* ---- --gdb: serve gdb on vm0 before (and instead of) the headless run ---- */
 
-/* Wait for gdb's connection; SIGINT (hv->stop) gives up. */
-static int accept_gdb(struct hv *hv, int lfd)
-{
-    struct pollfd p = { .fd = lfd, .events = POLLIN };
-
-    while (!hv->stop) {
-        int r = poll(&p, 1, 200);
-        if (r > 0)
-            return rsp_accept(lfd);
-        if (r < 0 && errno != EINTR)
-            return -VMS_ERR_IO;
-    }
-    return -VMS_ERR_IO;
-}
-
-/* Serve one gdb session.  When gdb detaches (or goes away) the guest
- * runs on headless; when it kills the guest, the VM stops.  Returns 0, or
- * a process status when --gdb could not be set up. */
+/* Serve one gdb session on vm0.  When gdb detaches (or goes away) the
+ * guest runs on headless; when it kills the guest, the VM stops.  Returns
+ * 0, or a process status when --gdb could not be set up. */
 static int serve_gdb(struct hv *hv, const char *spec)
 {
-    char where[80];
     struct gdb_vm_target *t;
     struct gdbstub_config cfg = { .linear_pc = true, .quit = &hv->stop };
+    enum gdbstub_end end;
 
-    int lfd = rsp_listen(spec, where, sizeof(where));
-    if (lfd < 0) {
-        fprintf(stderr, "vmscope: %s\n", vms_lasterr(lfd));
+    if (gdb_vm_target_create(&t, hv, hv->vm[0]) < 0)
+        return VMS_STATUS_ENGINE;
+    int err = gdbstub_listen_serve(spec, &gdb_vm_target_ops, t, &cfg, &end);
+    gdb_vm_target_destroy(t);
+    if (err < 0 && !hv->stop) {
+        fprintf(stderr, "vmscope: %s\n", vms_lasterr(err));
         return VMS_STATUS_BADIMAGE;
     }
-    if (gdb_vm_target_create(&t, hv, hv->vm[0]) < 0) {
-        close(lfd);
-        return VMS_STATUS_ENGINE;
-    }
-    fprintf(stderr, "vmscope: waiting for gdb on %s (gdb: target remote %s)\n", where, where);
-    int fd = accept_gdb(hv, lfd);
-    close(lfd);
-    if (fd >= 0) {
-        enum gdbstub_end end = gdbstub_serve(fd, &gdb_vm_target_ops, t, &cfg);
-        if (end == GDBSTUB_DISCONNECTED)
-            gdb_vm_target_ops.detach(t, false);
-        close(fd);
-    }
-    gdb_vm_target_destroy(t);
     return 0;
 }
 
