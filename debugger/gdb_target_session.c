@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debugger/gdbstub.h"
 #include "machine/hv.h"
 
 #define GST_MAX_BP 64
@@ -350,4 +351,37 @@ int gdb_session_target_create(struct gdb_session_target **out, struct session *s
 void gdb_session_target_destroy(struct gdb_session_target *t)
 {
     free(t);
+}
+
+/* ---- `vmscope debug --gdb` ---- */
+
+static void print_stdout(void *opaque, const char *text)
+{
+    (void)opaque;
+    fputs(text, stdout);
+}
+
+int gdb_session_serve(struct session *s, const char *spec)
+{
+    struct gdb_session_target *t;
+    struct gdbstub_config cfg = { .linear_pc = true };
+    enum gdbstub_end end;
+    struct dbg_stop why;
+
+    int err = gdb_session_target_create(&t, s);
+    if (err < 0)
+        return err;
+    err = gdbstub_listen_serve(spec, &gdb_session_target_ops, t, &cfg, &end);
+    gdb_session_target_destroy(t);
+    if (err < 0)
+        return err;
+    if (end != GDBSTUB_DETACHED && end != GDBSTUB_DISCONNECTED)
+        return 0;
+    /* gdb let go: the guest runs on to its end. */
+    do
+        err = session_continue(s, &why);
+    while (err == 0 && why.reason != DSTOP_EXITED && why.reason != DSTOP_ERROR);
+    print_stdout(NULL, why.line);
+    print_stdout(NULL, "\n");
+    return err == -VMS_ERR_SHUTDOWN ? 0 : err;
 }
