@@ -146,6 +146,51 @@ expect "unknown monitor command 'no-such-command'" "an unknown monitor command i
 if [ "$status" -eq 130 ]; then ok "kill from gdb stops the guest (status 130)"
 else fail "status after kill: $status, wanted 130"; fi
 
+# ---- session 3: `vmscope debug --gdb` on the 32-bit protected scenario:
+# gdb shares the debugger session; monitor runs the debugger's language.
+PELF=$SCN/protected/protected.elf
+"$PROG" debug --gdb 127.0.0.1:0 protected >"$TMP/guest.out" 2>"$TMP/guest.err" &
+VPID=$!
+PORT=
+for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err")
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+[ -n "$PORT" ] || { fail "vmscope debug did not listen: $(cat "$TMP/guest.err")"; kill "$VPID"; finish; }
+cat >"$TMP/s3.gdb" <<'EOF'
+break kmain
+continue
+printf "KMAIN PC %#llx SYM %#llx\n", $pc, &kmain
+monitor x/2i $pc
+monitor info gdt
+monitor info tab
+stepi
+printf "STEP PC %#llx\n", $pc
+monitor nosuchcmd
+p/x $cr0
+delete
+continue
+EOF
+# A 32-bit ELF makes gdb pick i386; the stub serves x86-64 (docs/GDB.md).
+timeout 60 gdb -batch -nx -ex 'set confirm off' -ex 'set architecture i386:x86-64' \
+    -ex "file $PELF" -ex "target remote 127.0.0.1:$PORT" -x "$TMP/s3.gdb" \
+    >"$TMP/gdb.out" 2>&1
+wait "$VPID"
+status=$?
+cat "$TMP/gdb.out"
+expect '^Breakpoint 1, kmain \(\)' "debug --gdb: breakpoint on kmain (a session breakpoint)"
+expect '^KMAIN PC 0xc0001280 SYM 0xc0001280$' "debug --gdb: \$pc at kmain in the higher half (32-bit paging)"
+expect '<kmain>:.*push +ebx' "monitor x/2i disassembles 32-bit code with the session's disassembler"
+expect 'sel\[0x08\] code32' "monitor info gdt decodes the guest's GDT"
+expect '^32-bit paging, cr3 0x' "monitor info tab summarises the page tables"
+expect '^STEP PC 0xc0001281$' "stepi through the session"
+expect 'undefined command: "nosuchcmd"' "an unknown command is the session's one-line error"
+expect '^\$1 = 0x80000011$' "p/x \$cr0 under 32-bit paging"
+expect 'exited with code 041' "debug --gdb: continue to the end"
+if [ "$status" -eq 0 ]; then ok "vmscope debug --gdb ends with status 0"
+else fail "vmscope debug --gdb status $status: $(cat "$TMP/guest.err")"; fi
+
 # ---- a bad --gdb argument is one line and status 2 ----
 expect_status 2 "--gdb with a bad port" "$PROG" run --gdb 99999 longmode
 grep -q "expected PORT or ADDR:PORT" "$TMP/err" && ok "bad --gdb says what it wants" ||
