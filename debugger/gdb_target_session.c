@@ -361,10 +361,10 @@ static void print_stdout(void *opaque, const char *text)
     fputs(text, stdout);
 }
 
-int gdb_session_serve(struct session *s, const char *spec)
+int gdb_session_serve(struct session *s, const char *spec, unsigned arch)
 {
     struct gdb_session_target *t;
-    struct gdbstub_config cfg = { .linear_pc = true };
+    struct gdbstub_config cfg = { .linear_pc = true, .arch = arch };
     enum gdbstub_end end;
     struct dbg_stop why;
 

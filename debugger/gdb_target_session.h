@@ -24,9 +24,10 @@ int gdb_session_target_create(struct gdb_session_target **out, struct session *s
 void gdb_session_target_destroy(struct gdb_session_target *t);
 
 /* `vmscope debug --gdb SPEC`: serve one gdb connection on @spec (see
- * gdbstub_listen_serve) over @s.  When gdb detaches or goes away, the
+ * gdbstub_listen_serve) over @s, with the register layout @arch
+ * (gdbstub_parse_arch: --gdb-arch).  When gdb detaches or goes away, the
  * guest runs on to its end.  Returns 0 or a negative error (with a
  * vms_lasterr() line). */
-int gdb_session_serve(struct session *s, const char *spec) VMS_MUST_CHECK;
+int gdb_session_serve(struct session *s, const char *spec, unsigned arch) VMS_MUST_CHECK;
 
 #endif

@@ -73,10 +73,59 @@ static const struct greg regs[GDBREG_COUNT] = {
     FPU(GDBREG_FOOFF, "fooff", 0), FPU(GDBREG_FOP, "fop", 0),
     [GDBREG_FS_BASE] = { "fs_base", 8, GK_U64, F_SEGMENTS, "int", NULL, CPU_OFF(seg[SEG_FS].base) },
     [GDBREG_GS_BASE] = { "gs_base", 8, GK_U64, F_SEGMENTS, "int", NULL, CPU_OFF(seg[SEG_GS].base) },
-    CTL(GDBREG_CR0, "cr0", cr0, "vms_cr0"), CTL(GDBREG_CR2, "cr2", cr2, "data_ptr"),
+    CTL(GDBREG_CR0, "cr0", cr0, "vms_cr0"), CTL(GDBREG_CR2, "cr2", cr2, "uint64"),
     CTL(GDBREG_CR3, "cr3", cr3, "uint64"), CTL(GDBREG_CR4, "cr4", cr4, "vms_cr4"),
     CTL(GDBREG_CR8, "cr8", cr8, "uint64"), CTL(GDBREG_EFER, "efer", efer, "vms_efer"),
 };
+
+/* gdb's i386 layout (i386-tdep.c i386_register_names; 32bit-core.xml)
+ * for guests that never leave 32-bit mode: 32-bit GPRs and EIP, so gdb
+ * disassembles 32-bit code and accepts `set architecture i8086`. */
+#define GPR32(n, nm, r) [n] = { nm, 4, GK_U64, F_CORE, "int32", NULL, CPU_OFF(gpr[r]) }
+#define PTR32(n, nm, r, t) [n] = { nm, 4, GK_U64, F_CORE, t, NULL, CPU_OFF(gpr[r]) }
+#define ST32(i) [GDBREG32_ST0 + i] = { "st" #i, 10, GK_FPU, F_CORE, "i387_ext", "float", 0 }
+
+static const struct greg regs32[GDBREG32_COUNT] = {
+    GPR32(GDBREG32_EAX, "eax", GPR_RAX), GPR32(GDBREG32_ECX, "ecx", GPR_RCX),
+    GPR32(GDBREG32_EDX, "edx", GPR_RDX), GPR32(GDBREG32_EBX, "ebx", GPR_RBX),
+    PTR32(GDBREG32_ESP, "esp", GPR_RSP, "data_ptr"), PTR32(GDBREG32_EBP, "ebp", GPR_RBP, "data_ptr"),
+    GPR32(GDBREG32_ESI, "esi", GPR_RSI), GPR32(GDBREG32_EDI, "edi", GPR_RDI),
+    [GDBREG32_EIP] = { "eip", 4, GK_RIP, F_CORE, "code_ptr", NULL, CPU_OFF(rip) },
+    [GDBREG32_EFLAGS] = { "eflags", 4, GK_EFLAGS, F_CORE, "i386_eflags", NULL, 0 },
+    SEL(GDBREG32_CS, "cs", SEG_CS), SEL(GDBREG32_SS, "ss", SEG_SS),
+    SEL(GDBREG32_DS, "ds", SEG_DS), SEL(GDBREG32_ES, "es", SEG_ES),
+    SEL(GDBREG32_FS, "fs", SEG_FS), SEL(GDBREG32_GS, "gs", SEG_GS),
+    ST32(0), ST32(1), ST32(2), ST32(3), ST32(4), ST32(5), ST32(6), ST32(7),
+    FPU(GDBREG32_FCTRL, "fctrl", FPU_FCTRL_INIT), FPU(GDBREG32_FSTAT, "fstat", 0),
+    FPU(GDBREG32_FTAG, "ftag", 0), FPU(GDBREG32_FISEG, "fiseg", 0),
+    FPU(GDBREG32_FIOFF, "fioff", 0), FPU(GDBREG32_FOSEG, "foseg", 0),
+    FPU(GDBREG32_FOOFF, "fooff", 0), FPU(GDBREG32_FOP, "fop", 0),
+    CTL(GDBREG32_CR0, "cr0", cr0, "vms_cr0"), CTL(GDBREG32_CR2, "cr2", cr2, "uint64"),
+    CTL(GDBREG32_CR3, "cr3", cr3, "uint64"), CTL(GDBREG32_CR4, "cr4", cr4, "vms_cr4"),
+    CTL(GDBREG32_EFER, "efer", efer, "vms_efer"),
+};
+
+struct layout {
+    const char *arch;           /* <architecture> */
+    const struct greg *regs;
+    unsigned count;
+    unsigned pc;                /* regno of rip/eip */
+};
+
+static const struct layout layouts[] = {
+    { "i386:x86-64", regs, GDBREG_COUNT, GDBREG_RIP },
+    { "i386", regs32, GDBREG32_COUNT, GDBREG32_EIP },
+    /* gdb takes the disassembler from the description's architecture and
+     * ignores `set architecture i8086` once a description is in use. */
+    { "i8086", regs32, GDBREG32_COUNT, GDBREG32_EIP },
+};
+
+static const struct layout *layout_of(unsigned flags)
+{
+    if (flags & GDBREGS_I8086)
+        return &layouts[2];
+    return &layouts[(flags & GDBREGS_I386) ? 1 : 0];
+}
 
 /* ---- <flags> types: every bit named from machine/x86.h ---- */
 
@@ -118,22 +167,35 @@ static const struct gflags flag_types[] = {
 
 /* ---- table access ---- */
 
-const char *gdbregs_name(unsigned regno)
+const char *gdbregs_name(unsigned regno, unsigned flags)
 {
-    return regno < GDBREG_COUNT ? regs[regno].name : NULL;
+    const struct layout *L = layout_of(flags);
+    return regno < L->count ? L->regs[regno].name : NULL;
 }
 
-unsigned gdbregs_size(unsigned regno)
+unsigned gdbregs_size(unsigned regno, unsigned flags)
 {
-    return regno < GDBREG_COUNT ? regs[regno].size : 0;
+    const struct layout *L = layout_of(flags);
+    return regno < L->count ? L->regs[regno].size : 0;
 }
 
-size_t gdbregs_g_size(void)
+unsigned gdbregs_count(unsigned flags)
 {
+    return layout_of(flags)->count;
+}
+
+unsigned gdbregs_pc(unsigned flags)
+{
+    return layout_of(flags)->pc;
+}
+
+size_t gdbregs_g_size(unsigned flags)
+{
+    const struct layout *L = layout_of(flags);
     size_t n = 0;
 
-    for (unsigned i = 0; i < GDBREG_COUNT; i++)
-        n += regs[i].size;
+    for (unsigned i = 0; i < L->count; i++)
+        n += L->regs[i].size;
     return n;
 }
 
@@ -166,14 +228,20 @@ static void xml_flags(struct xbuf *x, const struct gflags *f)
     xput(x, "  </flags>\n");
 }
 
-static void xml_feature(struct xbuf *x, enum greg_feature f)
+static void xml_feature(struct xbuf *x, const struct layout *L, enum greg_feature f)
 {
+    bool any = false;
+
+    for (unsigned i = 0; i < L->count; i++)
+        any |= L->regs[i].feature == f;
+    if (!any)
+        return;
     xput(x, " <feature name=\"%s\">\n", feature_name[f]);
     for (size_t i = 0; i < sizeof(flag_types) / sizeof(flag_types[0]); i++)
         if (flag_types[i].feature == f)
             xml_flags(x, &flag_types[i]);
-    for (unsigned i = 0; i < GDBREG_COUNT; i++) {
-        const struct greg *r = &regs[i];
+    for (unsigned i = 0; i < L->count; i++) {
+        const struct greg *r = &L->regs[i];
         if (r->feature != f)
             continue;
         xput(x, "  <reg name=\"%s\" bitsize=\"%u\" type=\"%s\" regnum=\"%u\"",
@@ -185,16 +253,17 @@ static void xml_feature(struct xbuf *x, enum greg_feature f)
     xput(x, " </feature>\n");
 }
 
-int gdbregs_target_xml(char *buf, size_t cap)
+int gdbregs_target_xml(char *buf, size_t cap, unsigned flags)
 {
     struct xbuf x = { .p = buf, .cap = cap };
+    const struct layout *L = layout_of(flags);
 
     xput(&x, "<?xml version=\"1.0\"?>\n"
              "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
              "<target version=\"1.0\">\n"
-             " <architecture>i386:x86-64</architecture>\n");
+             " <architecture>%s</architecture>\n", L->arch);
     for (unsigned f = 0; f < F_COUNT; f++)
-        xml_feature(&x, (enum greg_feature)f);
+        xml_feature(&x, L, (enum greg_feature)f);
     xput(&x, "</target>\n");
     if (x.full)
         return -VMS_ERR_RANGE;
@@ -251,10 +320,12 @@ static uint64_t reg_value(const struct cpu_state *s, const struct greg *r, unsig
 
 int gdbregs_read(const struct cpu_state *s, unsigned regno, uint8_t *out, unsigned flags)
 {
-    if (regno >= GDBREG_COUNT)
+    const struct layout *L = layout_of(flags);
+
+    if (regno >= L->count)
         return -VMS_ERR_INVAL;
-    put_le(out, reg_value(s, &regs[regno], flags), regs[regno].size);
-    return regs[regno].size;
+    put_le(out, reg_value(s, &L->regs[regno], flags), L->regs[regno].size);
+    return L->regs[regno].size;
 }
 
 /* A selector write: the same value is a no-op (G packets send them all
@@ -275,13 +346,19 @@ static int write_sel(struct cpu_state *s, unsigned seg, uint64_t v)
 
 int gdbregs_write(struct cpu_state *s, unsigned regno, const uint8_t *in, unsigned flags)
 {
-    if (regno >= GDBREG_COUNT)
+    const struct layout *L = layout_of(flags);
+
+    if (regno >= L->count)
         return -VMS_ERR_INVAL;
-    const struct greg *r = &regs[regno];
+    const struct greg *r = &L->regs[regno];
     uint64_t v = get_le(in, r->size);
 
     switch (r->kind) {
-    case GK_U64: *field64(s, r) = v; return 0;
+    case GK_U64:             /* a narrower register keeps the upper bits */
+        if (r->size < 8)
+            v |= *field64(s, r) & ~((1ull << (8 * r->size)) - 1);
+        *field64(s, r) = v;
+        return 0;
     case GK_RIP:
         if (x86_mode_of(s) == MODE_LONG64)
             s->rip = v;
@@ -299,32 +376,35 @@ int gdbregs_write(struct cpu_state *s, unsigned regno, const uint8_t *in, unsign
 
 void gdbregs_read_all(const struct cpu_state *s, uint8_t *out, unsigned flags)
 {
+    const struct layout *L = layout_of(flags);
     size_t off = 0;
 
-    for (unsigned i = 0; i < GDBREG_COUNT; i++) {
+    for (unsigned i = 0; i < L->count; i++) {
         gdbregs_read(s, i, out + off, flags);
-        off += regs[i].size;
+        off += L->regs[i].size;
     }
 }
 
 int gdbregs_write_all(struct cpu_state *s, const uint8_t *in, size_t len, unsigned flags)
 {
+    const struct layout *L = layout_of(flags);
+    const struct greg *regs = L->regs;
     struct cpu_state t = *s;
     size_t off = 0;
 
     /* RIP's linear-PC bias depends on CS: write the selectors first, then
      * the rest with the bias of the CS the block leaves. */
-    for (unsigned i = 0; i < GDBREG_COUNT && off + regs[i].size <= len; i++) {
+    for (unsigned i = 0; i < L->count && off + regs[i].size <= len; i++) {
         int err = regs[i].kind == GK_RIP ? 0 : gdbregs_write(&t, i, in + off, flags);
         if (err < 0)
             return err;
         off += regs[i].size;
     }
     size_t rip_off = 0;
-    for (unsigned i = 0; i < GDBREG_RIP; i++)
+    for (unsigned i = 0; i < L->pc; i++)
         rip_off += regs[i].size;
-    if (rip_off + regs[GDBREG_RIP].size <= len) {
-        int err = gdbregs_write(&t, GDBREG_RIP, in + rip_off, flags);
+    if (rip_off + regs[L->pc].size <= len) {
+        int err = gdbregs_write(&t, L->pc, in + rip_off, flags);
         if (err < 0)
             return err;
     }

@@ -5,11 +5,13 @@
  * description XML and the byte layout of the g/G/p/P packets are both
  * generated from that table, so they cannot disagree.
  *
- * The layout is always x86-64's, whatever mode the guest is in: 64-bit
+ * The default layout is x86-64's, whatever mode the guest is in: 64-bit
  * GPRs and RIP, 32-bit EFLAGS and selectors, the x87 block (not modelled:
  * reset values), FS/GS base, and CR0/CR2/CR3/CR4/CR8/EFER.  A 'g' reply
  * therefore has the same size in real, protected and long mode, and gdb
- * never sees a "'g' packet reply is too long" (docs/GDB.md).
+ * never sees a "'g' packet reply is too long" (docs/GDB.md).  The i386
+ * layout (GDBREGS_I386) is fixed too: 32-bit registers, for guests that
+ * never enter long mode (their upper halves are not shown).
  */
 #ifndef VMS_GDBREGS_H
 #define VMS_GDBREGS_H
@@ -23,6 +25,10 @@
 /* Flags for the conversions */
 #define GDBREGS_LINEAR_PC (1u << 0)  /* outside 64-bit mode, "rip" is the
                                         linear PC CS.base + RIP (see GDB.md) */
+#define GDBREGS_I386      (1u << 1)  /* gdb's i386 layout instead (for guests
+                                        that stay in 16/32-bit modes) */
+#define GDBREGS_I8086     (1u << 2)  /* the i386 layout, described as i8086:
+                                        gdb disassembles 16-bit code */
 
 /* gdb's register numbers in our description (the table's order). */
 enum gdbreg_no {
@@ -38,17 +44,32 @@ enum gdbreg_no {
     GDBREG_COUNT
 };
 
+/* The i386 layout's register numbers. */
+enum gdbreg32_no {
+    GDBREG32_EAX, GDBREG32_ECX, GDBREG32_EDX, GDBREG32_EBX, GDBREG32_ESP,
+    GDBREG32_EBP, GDBREG32_ESI, GDBREG32_EDI, GDBREG32_EIP, GDBREG32_EFLAGS,
+    GDBREG32_CS, GDBREG32_SS, GDBREG32_DS, GDBREG32_ES, GDBREG32_FS, GDBREG32_GS,
+    GDBREG32_ST0, GDBREG32_FCTRL = GDBREG32_ST0 + 8, GDBREG32_FSTAT, GDBREG32_FTAG,
+    GDBREG32_FISEG, GDBREG32_FIOFF, GDBREG32_FOSEG, GDBREG32_FOOFF, GDBREG32_FOP,
+    GDBREG32_CR0, GDBREG32_CR2, GDBREG32_CR3, GDBREG32_CR4, GDBREG32_EFER,
+    GDBREG32_COUNT
+};
+
 #define GDBREGS_MAX_BYTES 16   /* the widest register (st0-st7 use 10) */
 
-/* Name and width in bytes of register @regno (NULL / 0 when out of range). */
-const char *gdbregs_name(unsigned regno);
-unsigned gdbregs_size(unsigned regno);
+/* Every function takes the GDBREGS_* @flags: GDBREGS_I386 picks the
+ * layout.  Name and width in bytes of register @regno (NULL / 0 when out
+ * of range); the number of registers; the PC's register number. */
+const char *gdbregs_name(unsigned regno, unsigned flags);
+unsigned gdbregs_size(unsigned regno, unsigned flags);
+unsigned gdbregs_count(unsigned flags);
+unsigned gdbregs_pc(unsigned flags);
 /* Bytes in a 'g' reply (the sum of all widths). */
-size_t gdbregs_g_size(void);
+size_t gdbregs_g_size(unsigned flags);
 
 /* Write the target description into @buf (@cap bytes, NUL-terminated).
  * Returns its length, or -VMS_ERR_RANGE when it does not fit. */
-int gdbregs_target_xml(char *buf, size_t cap);
+int gdbregs_target_xml(char *buf, size_t cap, unsigned flags);
 
 /* Register @regno of @s, little endian, into @out (gdbregs_size bytes).
  * Returns the size, or -VMS_ERR_INVAL for an unknown register. */

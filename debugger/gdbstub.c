@@ -235,10 +235,10 @@ static void cmd_g(struct gdbstub *g, const char *a)
     uint8_t buf[512];
 
     (void)a;
-    if (get_state(g, &s) < 0 || gdbregs_g_size() > sizeof(buf))
+    if (get_state(g, &s) < 0 || gdbregs_g_size(g->regflags) > sizeof(buf))
         return reply(g, E_FAIL);
     gdbregs_read_all(&s, buf, g->regflags);
-    reply_hex(g, buf, gdbregs_g_size());
+    reply_hex(g, buf, gdbregs_g_size(g->regflags));
 }
 
 static void cmd_G(struct gdbstub *g, const char *a)
@@ -263,7 +263,7 @@ static void cmd_p(struct gdbstub *g, const char *a)
     uint8_t buf[GDBREGS_MAX_BYTES];
     uint64_t n;
 
-    if (rsp_parse_hex(&a, &n) < 0 || *a || n >= GDBREG_COUNT)
+    if (rsp_parse_hex(&a, &n) < 0 || *a || n >= gdbregs_count(g->regflags))
         return reply(g, E_INVAL);
     if (get_state(g, &s) < 0)
         return reply(g, E_FAIL);
@@ -277,10 +277,10 @@ static void cmd_P(struct gdbstub *g, const char *a)
     uint8_t buf[GDBREGS_MAX_BYTES];
     uint64_t n;
 
-    if (rsp_parse_hex(&a, &n) < 0 || *a != '=' || n >= GDBREG_COUNT)
+    if (rsp_parse_hex(&a, &n) < 0 || *a != '=' || n >= gdbregs_count(g->regflags))
         return reply(g, E_INVAL);
     a++;
-    unsigned size = gdbregs_size((unsigned)n);
+    unsigned size = gdbregs_size((unsigned)n, g->regflags);
     if (strlen(a) != 2 * size || rsp_hex_decode(buf, a, size) < 0)
         return reply(g, E_INVAL);
     if (get_state(g, &s) < 0)
@@ -376,7 +376,7 @@ static int set_pc(struct gdbstub *g, const char *a)
         return -VMS_ERR_INVAL;
     for (int i = 0; i < 8; i++)
         buf[i] = (uint8_t)(addr >> (8 * i));
-    if (gdbregs_write(&s, GDBREG_RIP, buf, g->regflags) < 0)
+    if (gdbregs_write(&s, gdbregs_pc(g->regflags), buf, g->regflags) < 0)
         return -VMS_ERR_INVAL;
     return g->ops->set_state(g->t, g->gcpu, &s);
 }
@@ -605,7 +605,9 @@ static void mon_mode(struct gdbstub *g, const char *arg)
         describe_cpu(g, i, line, sizeof(line));
         outf(g, "%s\n", line);
     }
-    outf(g, "gdb sees: x86-64 register layout (fixed); $pc is %s\n",
+    outf(g, "gdb sees: %s register layout (fixed); $pc is %s\n",
+         g->regflags & GDBREGS_I8086 ? "i386 (as i8086)"
+         : g->regflags & GDBREGS_I386 ? "i386" : "x86-64",
          g->regflags & GDBREGS_LINEAR_PC ? "the linear PC (CS.base + RIP) outside 64-bit mode"
                                          : "RIP as the CPU has it");
 }
@@ -774,9 +776,10 @@ enum gdbstub_end gdbstub_serve(int fd, const struct gdb_target_ops *ops, void *t
     g->t = target;
     g->cfg = cfg;
     g->ccpu = -1;
-    g->regflags = cfg->linear_pc ? GDBREGS_LINEAR_PC : 0;
+    g->regflags = (cfg->linear_pc ? GDBREGS_LINEAR_PC : 0) |
+                  (cfg->arch & (GDBREGS_I386 | GDBREGS_I8086));
     g->last = (struct gdb_stop){ .kind = GDB_STOP_STEP, .why = "stopped at the start" };
-    g->xmllen = gdbregs_target_xml(g->xml, sizeof(g->xml));
+    g->xmllen = gdbregs_target_xml(g->xml, sizeof(g->xml), g->regflags);
     if (g->xmllen < 0)
         g->xmllen = 0;
     while (!g->done) {
@@ -798,6 +801,22 @@ enum gdbstub_end gdbstub_serve(int fd, const struct gdb_target_ops *ops, void *t
 }
 
 /* ---- listening ---- */
+
+int gdbstub_parse_arch(const char *name, unsigned *arch)
+{
+    static const struct { const char *name; unsigned flags; } arches[] = {
+        { "x86-64", 0 }, { "i386:x86-64", 0 },
+        { "i386", GDBREGS_I386 }, { "i8086", GDBREGS_I8086 },
+    };
+
+    for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+        if (!strcmp(name, arches[i].name)) {
+            *arch = arches[i].flags;
+            return 0;
+        }
+    }
+    return -VMS_ERR_INVAL;
+}
 
 /* Wait for gdb's connection; @quit gives up. */
 static int accept_one(int lfd, volatile sig_atomic_t *quit)

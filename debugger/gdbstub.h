@@ -26,6 +26,7 @@ enum gdbstub_end {
 
 struct gdbstub_config {
     bool linear_pc;                 /* report CS.base + RIP outside 64-bit mode */
+    unsigned arch;                  /* GDBREGS_I386 / GDBREGS_I8086 or 0 (x86-64) */
     volatile sig_atomic_t *quit;    /* set (e.g. by SIGINT) to stop serving; may be NULL */
 };
 
@@ -36,6 +37,10 @@ struct gdbstub_config {
  * not close @fd. */
 enum gdbstub_end gdbstub_serve(int fd, const struct gdb_target_ops *ops, void *target,
                                const struct gdbstub_config *cfg);
+
+/* --gdb-arch: "x86-64" -> 0, "i386" -> GDBREGS_I386, "i8086" ->
+ * GDBREGS_I8086 (gdbregs.h); -VMS_ERR_INVAL for anything else. */
+int gdbstub_parse_arch(const char *name, unsigned *arch) VMS_MUST_CHECK;
 
 /* Listen on @spec ("PORT": loopback, or "ADDR:PORT"; port 0 picks one),
  * say where on stderr ("vmscope: waiting for gdb on 127.0.0.1:PORT"),

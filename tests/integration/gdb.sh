@@ -10,10 +10,11 @@ command -v gdb >/dev/null 2>&1 || { echo "gdb not installed (tests/deps.sh)"; ex
 ELF=$SCN/longmode/longmode64.elf
 [ -f "$ELF" ] || { echo "missing $ELF (make scenarios)"; exit 77; }
 
-# start_vmscope SCENARIO: run it with --gdb on a free port (port 0: the
-# kernel picks one and vmscope prints it).  Sets PORT and VPID.
+# start_vmscope [OPTIONS] SCENARIO: `vmscope run` it with --gdb on a free
+# port (port 0: the kernel picks one and vmscope prints it).  Sets PORT
+# and VPID.
 start_vmscope() {
-    "$PROG" run --gdb 127.0.0.1:0 --timeout 120 "$1" >"$TMP/guest.out" 2>"$TMP/guest.err" &
+    "$PROG" run --gdb 127.0.0.1:0 --timeout 120 "$@" >"$TMP/guest.out" 2>"$TMP/guest.err" &
     VPID=$!
     PORT=
     for _ in $(seq 1 100); do
@@ -191,9 +192,53 @@ expect 'exited with code 041' "debug --gdb: continue to the end"
 if [ "$status" -eq 0 ]; then ok "vmscope debug --gdb ends with status 0"
 else fail "vmscope debug --gdb status $status: $(cat "$TMP/guest.err")"; fi
 
+# ---- session 4: --gdb-arch i8086 (real mode, 16-bit disassembly) and
+# --gdb-arch i386 (a 32-bit guest with its 32-bit ELF, no `set architecture`)
+start_vmscope --gdb-arch i8086 --max-insns 1000000 "$TMP/spin.img"
+cat >"$TMP/s4.gdb" <<'EOF'
+x/2i $pc
+stepi
+printf "I8086 PC %#x CS %#x\n", $pc, $cs
+monitor mode
+kill
+EOF
+timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
+    -x "$TMP/s4.gdb" >"$TMP/gdb.out" 2>&1
+wait "$VPID"
+cat "$TMP/gdb.out"
+expect '0x7c00:[[:space:]]+ljmp +\$0x7c0,\$0x5' "i8086: gdb disassembles 16-bit code (the far jump)"
+expect '0x7c05:[[:space:]]+inc +%ax' "i8086: 16-bit register names"
+expect '^I8086 PC 0x7c05 CS 0x7c0$' "i8086: stepi through the far jump, \$pc linear"
+expect 'i386 \(as i8086\) register layout' "monitor mode names the layout"
+
+start_vmscope --gdb-arch i386 protected
+cat >"$TMP/s5.gdb" <<'EOF'
+break kmain
+continue
+x/2i $pc
+info registers eip
+p/x $cr0
+delete
+continue
+EOF
+timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "file $SCN/protected/protected.elf" \
+    -ex "target remote 127.0.0.1:$PORT" -x "$TMP/s5.gdb" >"$TMP/gdb.out" 2>&1
+wait "$VPID"
+status=$?
+cat "$TMP/gdb.out"
+expect '^Breakpoint 1, kmain \(\)' "i386: breakpoint with the 32-bit ELF as is"
+expect '<kmain>:[[:space:]]+push +%ebx' "i386: gdb disassembles 32-bit code"
+expect '^eip +0xc0001280 ' "i386: eip"
+expect '^\$1 = 0x80000011$' "i386: control registers too"
+expect 'exited with code 041' "i386: continue to the end"
+grep -q "reply is too long" "$TMP/gdb.out" && fail "i386: 'g' packet size"
+[ "$status" -eq 33 ] && ok "i386: status 33" || fail "i386: status $status"
+
 # ---- a bad --gdb argument is one line and status 2 ----
 expect_status 2 "--gdb with a bad port" "$PROG" run --gdb 99999 longmode
 grep -q "expected PORT or ADDR:PORT" "$TMP/err" && ok "bad --gdb says what it wants" ||
     fail "bad --gdb message: $(cat "$TMP/err")"
+expect_status 2 "--gdb-arch with a bad name" "$PROG" run --gdb 0 --gdb-arch arm longmode
+expect_status 2 "debug --gdb-arch with a bad name" "$PROG" debug --gdb 0 --gdb-arch arm longmode
 
 finish

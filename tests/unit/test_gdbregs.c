@@ -63,20 +63,20 @@ static void test_names_and_sizes(void **state)
 {
     (void)state;
     for (unsigned i = 0; i < sizeof(amd64_core) / sizeof(amd64_core[0]); i++)
-        assert_string_equal(gdbregs_name(i), amd64_core[i]);
-    assert_string_equal(gdbregs_name(GDBREG_FS_BASE), "fs_base");
-    assert_string_equal(gdbregs_name(GDBREG_GS_BASE), "gs_base");
-    assert_string_equal(gdbregs_name(GDBREG_CR3), "cr3");
-    assert_string_equal(gdbregs_name(GDBREG_EFER), "efer");
-    assert_null(gdbregs_name(GDBREG_COUNT));
-    assert_int_equal(gdbregs_size(GDBREG_RAX), 8);
-    assert_int_equal(gdbregs_size(GDBREG_EFLAGS), 4);
-    assert_int_equal(gdbregs_size(GDBREG_CS), 4);
-    assert_int_equal(gdbregs_size(GDBREG_ST0 + 7), 10);
-    assert_int_equal(gdbregs_size(GDBREG_FOP), 4);
-    assert_int_equal(gdbregs_size(GDBREG_COUNT), 0);
+        assert_string_equal(gdbregs_name(i, 0), amd64_core[i]);
+    assert_string_equal(gdbregs_name(GDBREG_FS_BASE, 0), "fs_base");
+    assert_string_equal(gdbregs_name(GDBREG_GS_BASE, 0), "gs_base");
+    assert_string_equal(gdbregs_name(GDBREG_CR3, 0), "cr3");
+    assert_string_equal(gdbregs_name(GDBREG_EFER, 0), "efer");
+    assert_null(gdbregs_name(GDBREG_COUNT, 0));
+    assert_int_equal(gdbregs_size(GDBREG_RAX, 0), 8);
+    assert_int_equal(gdbregs_size(GDBREG_EFLAGS, 0), 4);
+    assert_int_equal(gdbregs_size(GDBREG_CS, 0), 4);
+    assert_int_equal(gdbregs_size(GDBREG_ST0 + 7, 0), 10);
+    assert_int_equal(gdbregs_size(GDBREG_FOP, 0), 4);
+    assert_int_equal(gdbregs_size(GDBREG_COUNT, 0), 0);
     /* 16*8 + 8 + 4 + 6*4 + 8*10 + 8*4 + 2*8 + 6*8: the same in every mode */
-    assert_int_equal(gdbregs_g_size(), 128 + 8 + 4 + 24 + 80 + 32 + 16 + 48);
+    assert_int_equal(gdbregs_g_size(0), 128 + 8 + 4 + 24 + 80 + 32 + 16 + 48);
 }
 
 static void test_target_xml(void **state)
@@ -85,7 +85,7 @@ static void test_target_xml(void **state)
     static char xml[16384];
     char small[64];
 
-    int n = gdbregs_target_xml(xml, sizeof(xml));
+    int n = gdbregs_target_xml(xml, sizeof(xml), 0);
     assert_true(n > 0);
     assert_int_equal((size_t)n, strlen(xml));
     assert_non_null(strstr(xml, "<architecture>i386:x86-64</architecture>"));
@@ -96,8 +96,8 @@ static void test_target_xml(void **state)
     const char *p = xml;
     for (unsigned i = 0; i < GDBREG_COUNT; i++) {
         char want[96];
-        snprintf(want, sizeof(want), "<reg name=\"%s\" bitsize=\"%u\"", gdbregs_name(i),
-                 gdbregs_size(i) * 8);
+        snprintf(want, sizeof(want), "<reg name=\"%s\" bitsize=\"%u\"", gdbregs_name(i, 0),
+                 gdbregs_size(i, 0) * 8);
         const char *q = strstr(p, want);
         assert_non_null(q);
         char num[32];
@@ -109,7 +109,7 @@ static void test_target_xml(void **state)
     assert_non_null(strstr(xml, "<field name=\"PG\" start=\"31\" end=\"31\"/>"));
     assert_non_null(strstr(xml, "<field name=\"LMA\" start=\"10\" end=\"10\"/>"));
     assert_non_null(strstr(xml, "<field name=\"IF\" start=\"9\" end=\"9\"/>"));
-    assert_int_equal(gdbregs_target_xml(small, sizeof(small)), -VMS_ERR_RANGE);
+    assert_int_equal(gdbregs_target_xml(small, sizeof(small), 0), -VMS_ERR_RANGE);
 }
 
 static void test_read_long(void **state)
@@ -152,7 +152,7 @@ static void test_roundtrip_all(void **state)
     (void)state;
     struct cpu_state s, t;
     static uint8_t g[1024], g2[1024];
-    size_t n = gdbregs_g_size();
+    size_t n = gdbregs_g_size(0);
 
     long_state(&s);
     gdbregs_read_all(&s, g, 0);
@@ -251,7 +251,7 @@ static void test_linear_pc(void **state)
     g[cs_off] = 0x00; g[cs_off + 1] = 0x10;        /* CS = 0x1000, base 0x10000 */
     pc = 0x10020;
     memcpy(g + 16 * 8, &pc, 8);
-    assert_int_equal(gdbregs_write_all(&s, g, gdbregs_g_size(), GDBREGS_LINEAR_PC), 0);
+    assert_int_equal(gdbregs_write_all(&s, g, gdbregs_g_size(0), GDBREGS_LINEAR_PC), 0);
     assert_int_equal(s.seg[SEG_CS].selector, 0x1000);
     assert_true(s.rip == 0x20);
 }
@@ -277,7 +277,58 @@ static void test_hostile_G(void **state)
     g[0] = 0x99;
     g[16 * 8 + 8 + 4 + 4 * 3] = 0x33;               /* es */
     t = s;
-    assert_int_equal(gdbregs_write_all(&t, g, gdbregs_g_size(), 0), -VMS_ERR_UNSUPPORTED);
+    assert_int_equal(gdbregs_write_all(&t, g, gdbregs_g_size(0), 0), -VMS_ERR_UNSUPPORTED);
+    assert_memory_equal(&t, &s, sizeof(s));
+}
+
+/* gdb's i386 order (i386-tdep.c i386_register_names). */
+static const char *const i386_core[] = {
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+    "eip", "eflags", "cs", "ss", "ds", "es", "fs", "gs",
+    "st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7",
+    "fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
+};
+
+static void test_i386_layout(void **state)
+{
+    (void)state;
+    static char xml[16384];
+    struct cpu_state s, t;
+    static uint8_t g[1024];
+    uint8_t b[GDBREGS_MAX_BYTES];
+
+    for (unsigned i = 0; i < sizeof(i386_core) / sizeof(i386_core[0]); i++) {
+        assert_string_equal(gdbregs_name(i, GDBREGS_I386), i386_core[i]);
+        assert_string_equal(gdbregs_name(i, GDBREGS_I8086), i386_core[i]);
+    }
+    assert_int_equal(gdbregs_count(GDBREGS_I386), GDBREG32_COUNT);
+    assert_int_equal(gdbregs_pc(GDBREGS_I386), GDBREG32_EIP);
+    assert_int_equal(gdbregs_pc(0), GDBREG_RIP);
+    assert_int_equal(gdbregs_size(GDBREG32_EAX, GDBREGS_I386), 4);
+    /* 16*4 + 8*10 + 8*4 + 5*8 */
+    assert_int_equal(gdbregs_g_size(GDBREGS_I386), 64 + 80 + 32 + 40);
+    assert_true(gdbregs_target_xml(xml, sizeof(xml), GDBREGS_I386) > 0);
+    assert_non_null(strstr(xml, "<architecture>i386</architecture>"));
+    assert_null(strstr(xml, "org.gnu.gdb.i386.segments"));   /* no empty feature */
+    assert_non_null(strstr(xml, "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\""));
+    assert_true(gdbregs_target_xml(xml, sizeof(xml), GDBREGS_I8086) > 0);
+    assert_non_null(strstr(xml, "<architecture>i8086</architecture>"));
+
+    /* 32-bit values; a write keeps the upper half of the 64-bit register */
+    long_state(&s);
+    gdbregs_read(&s, GDBREG32_EBX, b, GDBREGS_I386);
+    assert_true(le(b, 4) == (uint32_t)s.gpr[GPR_RBX]);
+    b[0] = 0x78; b[1] = 0x56; b[2] = 0x34; b[3] = 0x12;
+    t = s;
+    assert_int_equal(gdbregs_write(&t, GDBREG32_ECX, b, GDBREGS_I386), 0);
+    assert_true(t.gpr[GPR_RCX] == ((s.gpr[GPR_RCX] & ~0xFFFFFFFFull) | 0x12345678));
+    /* the whole block round-trips */
+    x86_reset_state(&s, 0x07c0, 0x0005);
+    gdbregs_read_all(&s, g, GDBREGS_I386 | GDBREGS_LINEAR_PC);
+    assert_true(le(g + 8 * 4, 4) == 0x7c05);       /* eip: the linear PC */
+    t = s;
+    assert_int_equal(gdbregs_write_all(&t, g, gdbregs_g_size(GDBREGS_I386),
+                                       GDBREGS_I386 | GDBREGS_LINEAR_PC), 0);
     assert_memory_equal(&t, &s, sizeof(s));
 }
 
@@ -292,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_selectors),
         cmocka_unit_test(test_linear_pc),
         cmocka_unit_test(test_hostile_G),
+        cmocka_unit_test(test_i386_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
