@@ -25,6 +25,16 @@ start_vmscope() {
     [ -n "$PORT" ] || { fail "vmscope did not listen: $(cat "$TMP/guest.err")"; kill "$VPID"; finish; }
 }
 
+# wait_vmscope: wait for it (a watchdog kills it after 90 s, so a test
+# that went wrong cannot hang); sets status.
+wait_vmscope() {
+    ( sleep 90; kill "$VPID" 2>/dev/null ) &
+    watchdog=$!
+    wait "$VPID"
+    status=$?
+    kill "$watchdog" 2>/dev/null
+}
+
 # run_gdb SCRIPT: batch gdb on the longmode symbols; output in $TMP/gdb.out
 run_gdb() {
     timeout 120 gdb -batch -nx -ex 'set confirm off' -ex 'set pagination off' \
@@ -61,15 +71,14 @@ info registers rip
 p/x $cr0
 info threads
 delete
-watch mb_magic_boot
+watch tss.ist[0]
 continue
-printf "WATCH PC %#llx\n", $pc
+printf "WATCHED %#llx\n", tss.ist[0]
 delete
 continue
 EOF
 run_gdb "$TMP/s1.gdb"
-wait "$VPID"
-status=$?
+wait_vmscope
 cat "$TMP/gdb.out"
 
 expect '^START PC 0x10000c ENTRY 0x10000c$' "gdb attaches at the Multiboot entry _start"
@@ -88,7 +97,9 @@ expect '^KMAIN PC 0xffffffff80109290 SYM 0xffffffff80109290 RSP 0xffffffff8' \
 expect '^CODE 0x' "memory read through the guest's 4-level page tables"
 expect '^\$1 = 0x80010031$' "p/x \$cr0"
 expect 'Thread 1 \(vcpu0 long64' "info threads shows the vCPU and its mode"
-expect 'Hardware watchpoint 3: mb_magic_boot' "watchpoint accepted (Z2)"
+expect 'Hardware watchpoint 3: tss.ist\[0\]' "watchpoint accepted (Z2)"
+expect '^New value = [0-9]+$' "the write watchpoint stops after the guest writes tss.ist[0]"
+expect '^WATCHED 0xffffffff8' "the value written is a higher-half stack address"
 expect 'exited with code 041' "continue to the end: the guest's exit status (33) reaches gdb"
 grep -q "reply is too long" "$TMP/gdb.out" && fail "gdb complained about the 'g' packet size"
 grep -q "rejected target-supplied description" "$TMP/gdb.out" &&
@@ -110,6 +121,15 @@ spin:
 ASM
 start_vmscope "$TMP/spin.img"
 cat >"$TMP/s2.gdb" <<'EOF'
+python
+# Ctrl-C the way a user does it: SIGINT to gdb one second after the
+# guest was resumed (gdb then sends 0x03 to the stub).
+import gdb, os, signal, threading
+def _resumed(event):
+    gdb.events.cont.disconnect(_resumed)
+    threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+gdb.events.cont.connect(_resumed)
+end
 continue
 printf "INTERRUPTED PC %#llx CS %#x\n", $pc, $cs
 x/i $pc
@@ -125,16 +145,9 @@ monitor help
 monitor no-such-command
 kill
 EOF
-# gdb's own Ctrl-C path: SIGINT to gdb while `continue` waits makes it
-# send 0x03 to the stub.
 timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
-    -x "$TMP/s2.gdb" >"$TMP/gdb.out" 2>&1 &
-GPID=$!
-sleep 2
-kill -INT "$GPID"
-wait "$GPID"
-wait "$VPID"
-status=$?
+    -x "$TMP/s2.gdb" >"$TMP/gdb.out" 2>&1
+wait_vmscope
 cat "$TMP/gdb.out"
 expect 'received signal SIGINT' "Ctrl-C (0x03) stops the spinning guest"
 expect '^INTERRUPTED PC 0x7c0[5-8] CS 0x7c0$' "real mode: \$pc is the linear PC (CS 0x7c0)"
@@ -177,8 +190,7 @@ EOF
 timeout 60 gdb -batch -nx -ex 'set confirm off' -ex 'set architecture i386:x86-64' \
     -ex "file $PELF" -ex "target remote 127.0.0.1:$PORT" -x "$TMP/s3.gdb" \
     >"$TMP/gdb.out" 2>&1
-wait "$VPID"
-status=$?
+wait_vmscope
 cat "$TMP/gdb.out"
 expect '^Breakpoint 1, kmain \(\)' "debug --gdb: breakpoint on kmain (a session breakpoint)"
 expect '^KMAIN PC 0xc0001280 SYM 0xc0001280$' "debug --gdb: \$pc at kmain in the higher half (32-bit paging)"
@@ -204,7 +216,7 @@ kill
 EOF
 timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" \
     -x "$TMP/s4.gdb" >"$TMP/gdb.out" 2>&1
-wait "$VPID"
+wait_vmscope
 cat "$TMP/gdb.out"
 expect '0x7c00:[[:space:]]+ljmp +\$0x7c0,\$0x5' "i8086: gdb disassembles 16-bit code (the far jump)"
 expect '0x7c05:[[:space:]]+inc +%ax' "i8086: 16-bit register names"
@@ -223,8 +235,7 @@ continue
 EOF
 timeout 60 gdb -batch -nx -ex 'set confirm off' -ex "file $SCN/protected/protected.elf" \
     -ex "target remote 127.0.0.1:$PORT" -x "$TMP/s5.gdb" >"$TMP/gdb.out" 2>&1
-wait "$VPID"
-status=$?
+wait_vmscope
 cat "$TMP/gdb.out"
 expect '^Breakpoint 1, kmain \(\)' "i386: breakpoint with the 32-bit ELF as is"
 expect '<kmain>:[[:space:]]+push +%ebx' "i386: gdb disassembles 32-bit code"
