@@ -156,22 +156,34 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 
 /* ---- batch ---- */
 
-static int run_ex(struct session *s, const struct cli_opts *o, struct dbg_out *out)
+/* The -ex commands: a batch stops at the first failure; before the REPL
+ * every command runs (as gdb does).  Returns the first failure or 0;
+ * *quit says whether `quit` ran. */
+static int run_ex(struct session *s, const struct cli_opts *o, struct dbg_out *out,
+                  bool stop_on_error, bool *quit)
 {
+    int first = 0;
+
+    *quit = false;
     for (unsigned i = 0; i < o->nex; i++) {
         int rc = session_exec(s, o->ex[i], out);
-        if (rc == SESSION_QUIT)
-            return SESSION_QUIT;
-        if (rc < 0)
-            return rc;
+        if (rc == SESSION_QUIT) {
+            *quit = true;
+            break;
+        }
+        if (rc < 0 && first == 0)
+            first = rc;
+        if (rc < 0 && stop_on_error)
+            break;
     }
-    return 0;
+    return first;
 }
 
 static int run_batch(struct session *s, const struct cli_opts *o, struct dbg_out *out)
 {
-    int rc = run_ex(s, o, out);
-    if (rc == 0 && o->batch)
+    bool quit;
+    int rc = run_ex(s, o, out, true, &quit);
+    if (rc == 0 && !quit && o->batch)
         rc = session_source(s, o->batch, true, out);
     return rc < 0 ? 1 : 0;
 }
@@ -269,9 +281,10 @@ int dbg_cli_main(int argc, char **argv, const char *argv0)
         session_set_batch(s, true);
         status = run_batch(s, &o, &out);
     } else {
-        int rc = run_ex(s, &o, &out);
+        bool quit;
+        int rc = run_ex(s, &o, &out, false, &quit);
         status = rc < 0 ? 1 : 0;
-        if (rc != SESSION_QUIT)
+        if (!quit)
             status = repl(s, &out);
     }
     fflush(stdout);

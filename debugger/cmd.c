@@ -80,13 +80,37 @@ static int eval(struct cmd_ctx *c, const char *text, uint64_t *v)
     return err < 0 ? fail(c, err) : 0;
 }
 
-/* A location: "*EXPR", a symbol, or an expression (all give a linear
- * address). */
+/* SEG:OFF (Bochs' vbreak form): the linear address through the segment
+ * (real mode: SEG * 16; else the descriptor SEG selects). */
+static int seg_offset(struct cmd_ctx *c, const char *text, const char *colon, uint64_t *addr)
+{
+    char seg[64];
+    uint64_t sel, off;
+    const struct cpu_state *cur = session_cpu(c->s);
+
+    snprintf(seg, sizeof(seg), "%.*s", (int)(colon - text), text);
+    if (!cur)
+        return fail(c, -VMS_ERR_ENGINE);
+    if (eval(c, seg, &sel) < 0 || eval(c, colon + 1, &off) < 0)
+        return -VMS_ERR_SYNTAX;
+    struct cpu_state tmp = *cur;
+    int err = session_load_seg(c->s, &tmp, SEG_DS, (uint16_t)sel);
+    if (err < 0)
+        return fail(c, err);
+    *addr = tmp.seg[SEG_DS].base + off;
+    return 0;
+}
+
+/* A location: "*EXPR", a symbol, an expression or SEG:OFF (all give a
+ * linear address). */
 static int location(struct cmd_ctx *c, const char *text, uint64_t *addr)
 {
     text = skip_ws(text);
     if (*text == '*')
         text++;
+    const char *colon = strchr(text, ':');
+    if (colon && !strchr(colon + 1, ':'))
+        return seg_offset(c, text, colon, addr);
     return eval(c, text, addr);
 }
 
@@ -423,6 +447,12 @@ static void bp_what(struct session *s, const struct dbg_bp *b, char *addr, size_
     snprintf(addr, alen, "%s0x%llx", b->phys ? "p:" : "", (unsigned long long)b->addr);
     if (b->phys || !session_symbolize(s, b->addr, what, wlen))
         snprintf(what, wlen, "%.90s", b->spec);
+    /* where a virtual breakpoint lands now, through the current CR3 */
+    struct dbg_pagewalk pw;
+    size_t n = strlen(what);
+    if (!b->phys && session_pagewalk(s, b->addr, PGW_FETCH, &pw) == 0 && pw.w.mode != PGM_NONE)
+        snprintf(what + n, wlen - n, pw.w.ok ? " (pa 0x%llx)" : " (not mapped now)",
+                 (unsigned long long)pw.w.pa);
 }
 
 static int cmd_info_breakpoints(struct cmd_ctx *c)
@@ -886,7 +916,7 @@ static int examine(struct cmd_ctx *c, bool phys)
 
     if (parse_xfmt(c, &f) < 0)
         return -VMS_ERR_SYNTAX;
-    if (*c->args && eval(c, c->args, &addr) < 0)
+    if (*c->args && (phys ? eval(c, c->args, &addr) : location(c, c->args, &addr)) < 0)
         return -VMS_ERR_SYNTAX;
     if (f.letter == 'i') {
         if (phys)
@@ -1074,6 +1104,10 @@ static int dtable_cmd(struct cmd_ctx *c, enum dbg_table t)
     if (first > 8191 || count == 0 || count > 256)
         return errorf(c, VMS_ERR_RANGE, "index or count out of range");
     int n = session_dtable(c->s, t, (unsigned)first, (unsigned)count, d);
+    if (n == -VMS_ERR_NOTFOUND && t == DT_LDT) {
+        dbg_printf(c->out, "%s\n", vms_lasterr(n));   /* a state, not a failure */
+        return 0;
+    }
     if (n < 0)
         return fail(c, n);
     const struct cpu_state *cpu = session_cpu(c->s);
@@ -1232,6 +1266,13 @@ static int cmd_info_device(struct cmd_ctx *c)
     if (!found && *c->args)
         return errorf(c, VMS_ERR_NOTFOUND, "no device '%s' (info device lists them)", c->args);
     if (*c->args) {
+        struct dbg_devreg regs[64];
+        int nr = session_device_regs(c->s, c->args, regs, 64);
+        if (nr > 0)
+            dbg_printf(c->out, "registers as last written:\n");
+        for (int i = 0; i < nr; i++)
+            dbg_printf(c->out, "  %-12s <- %-40s (event #%llu)\n", regs[i].reg, regs[i].value,
+                       (unsigned long long)regs[i].seq);
         struct dbg_evfilter f;
         struct event ev[10];
         dbg_evfilter_any(&f);
@@ -1316,11 +1357,14 @@ static int cmd_undisplay(struct cmd_ctx *c)
 static void run_displays(struct cmd_ctx *c)
 {
     struct session *s = c->s;
+    bool batch = s->batch;
+    s->batch = false;          /* the "N: CMD" header replaces the echo */
     for (unsigned i = 0; i < s->ndisplay; i++) {
         dbg_printf(c->out, "%d: %s\n", s->display[i].id, s->display[i].cmd);
         int rc = session_exec(s, s->display[i].cmd, c->out);
         (void)rc;
     }
+    s->batch = batch;
 }
 
 static int cmd_source(struct cmd_ctx *c)
@@ -1344,6 +1388,23 @@ static int cmd_quit(struct cmd_ctx *c)
     return SESSION_QUIT;
 }
 
+/* @text in lines of at most @width columns, broken at spaces. */
+static void print_wrapped(struct dbg_out *out, const char *text, size_t width)
+{
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = width;
+        }
+        dbg_printf(out, "%.*s\n", (int)n, text);
+        text = skip_ws(text + n);
+    }
+}
+
 static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
 {
     char aliases[128] = "";
@@ -1363,7 +1424,7 @@ static void help_one(struct dbg_out *out, const struct dbg_cmd *d, bool full)
         dbg_printf(out, "\n");
     }
     if (d->details)
-        dbg_printf(out, "%s\n", d->details);
+        print_wrapped(out, d->details, 78);
 }
 
 static int cmd_help(struct cmd_ctx *c)
@@ -1396,7 +1457,8 @@ const char *const cmd_group_names[CG_COUNT] = {
     [CG_SESSION] = "Session",
 };
 
-#define LOC_HELP "LOCATION is *EXPR, a symbol or an expression: a linear (virtual) address."
+#define LOC_HELP "LOCATION is *EXPR, a symbol, an expression or SEG:OFF (real mode: SEG*16+OFF; " \
+    "else through the descriptor): a linear (virtual) address."
 
 const struct dbg_cmd dbg_cmds[] = {
     { "stepi", "si step s", "[N]", "execute N instructions (into calls and interrupts)",
@@ -1410,7 +1472,7 @@ const struct dbg_cmd dbg_cmds[] = {
     { "continue", "c cont", "[N]", "run until something stops the guest",
       "With N, ignore the breakpoint just hit N-1 more times. Every VM runs under the "
       "scheduler.", CG_RUN, CC_NONE, false, false, cmd_continue },
-    { "finish", "fin", "", "run until the current function returns (frame pointers)",
+    { "finish", "fin", "", "run until the current function returns",
       "At a function's first instruction the return address is at the stack pointer; "
       "elsewhere at the frame pointer + one word.", CG_RUN, CC_NONE, false, false, cmd_finish },
     { "until", "u", "[LOCATION]", "run to LOCATION or until the current frame returns",
@@ -1433,7 +1495,7 @@ const struct dbg_cmd dbg_cmds[] = {
     { "pbreak", "pb", "ADDR [if COND]", "breakpoint at a guest-physical address",
       "Stops wherever that physical byte is executed from, through any mapping of the "
       "current address space (Bochs: pb).", CG_BREAK, CC_EXPR, false, false, cmd_pbreak },
-    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write to [ADDR, ADDR+LEN)",
+    { "watch", "", "[-phys] ADDR [LEN] [if COND]", "stop after a write changes [ADDR, ADDR+LEN)",
       "LEN defaults to the word size. -phys watches guest-physical addresses through every "
       "mapping. The stop line gives the access and the value.", CG_BREAK, CC_EXPR, false,
       false, cmd_watch },
@@ -1484,7 +1546,7 @@ const struct dbg_cmd dbg_cmds[] = {
       CC_LOCATION, true, true, cmd_disassemble },
     { "stack", "print-stack", "[N]", "N stack slots from the stack pointer (default 8)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_stack },
-    { "backtrace", "bt where", "[N]", "call stack by frame pointers, with symbols", NULL,
+    { "backtrace", "bt where", "[N]", "call stack with symbols (prologues, then frame pointers)", NULL,
       CG_DATA, CC_EXPR, false, false, cmd_backtrace },
     { "info symbol", "info_sym", "ADDR", "which symbol an address is in", NULL, CG_DATA,
       CC_EXPR, false, false, cmd_info_symbol },
@@ -1526,7 +1588,7 @@ const struct dbg_cmd dbg_cmds[] = {
       "VMs, their vCPUs and the scheduler state ('*' = current vCPU)", NULL, CG_MACHINE,
       CC_NONE, false, false, cmd_info_vms },
     { "info device", "info_devices info_dev", "[NAME]",
-      "devices on the buses with access counts; NAME adds its recent events", NULL,
+      "devices on the buses with access counts; NAME adds its registers and recent events", NULL,
       CG_MACHINE, CC_DEVICE, false, false, cmd_info_device },
     { "info events", "events info_log", "[N] [FILTER]",
       "the last N (20) events of the event stream matching FILTER (same words as catch)",
@@ -1653,6 +1715,15 @@ static const struct dbg_cmd *find_one(const struct words *w, char *err, size_t e
     return NULL;
 }
 
+/* "info" alone or with an unknown word: say what may follow. */
+static void info_subcommands(char *err, size_t len)
+{
+    size_t n = (size_t)snprintf(err, len, "\"info\" must be followed by one of:");
+    for (unsigned i = 0; i < dbg_ncmds && n < len; i++)
+        if (!strncmp(dbg_cmds[i].name, "info ", 5))
+            n += (size_t)snprintf(err + n, len - n, " %s", dbg_cmds[i].name + 5);
+}
+
 const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, size_t fmtlen,
                                char *err, size_t errlen)
 {
@@ -1670,6 +1741,8 @@ const struct dbg_cmd *cmd_find(const char *line, const char **rest, char *fmt, s
             return NULL;
         d = find_one(&w, err, errlen);
         after = w.after1;
+        if (!d && (!strcmp(w.w1, "info") || !strcmp(w.w1, "i")))
+            info_subcommands(err, errlen);
         if (!d)
             return NULL;
     }
@@ -1801,24 +1874,34 @@ static const char *nth_match(struct session *s, const char *word, unsigned i,
     }
 }
 
-/* Candidates: first words of command names and aliases (duplicates of an
- * earlier one are given as "" to skip). */
-static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+/* The first word of the @k-th name over the whole table into @buf (k
+ * counts every name and alias of every command); false past the end. */
+static bool first_word_at(unsigned k, char *buf, size_t len)
 {
-    (void)ctx;
     for (unsigned i = 0; i < dbg_ncmds; i++) {
-        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, s->complete, sizeof(s->complete)); a++) {
+        for (unsigned a = 0; cmd_name_at(&dbg_cmds[i], a, buf, len); a++) {
             if (k-- == 0) {
-                char *sp = strchr(s->complete, ' ');
-                if (sp && (a > 0 || i > 0))
-                    return "";   /* two-word names: the first word once ("info") */
-                if (sp)
-                    *sp = '\0';
-                return s->complete;
+                buf[strcspn(buf, " ")] = '\0';
+                return true;
             }
         }
     }
-    return NULL;
+    return false;
+}
+
+/* Candidates: first words of command names and aliases, each once ("info"
+ * once for all its sub-commands); repeats are given as "" to skip. */
+static const char *gen_command(struct session *s, unsigned k, const char *ctx)
+{
+    char earlier[64];
+
+    (void)ctx;
+    if (!first_word_at(k, s->complete, sizeof(s->complete)))
+        return NULL;
+    for (unsigned j = 0; j < k; j++)
+        if (first_word_at(j, earlier, sizeof(earlier)) && !strcmp(earlier, s->complete))
+            return "";
+    return s->complete;
 }
 
 /* Second words of two-word commands whose first word is @ctx. */
@@ -1850,10 +1933,12 @@ static const char *gen_symbol(struct session *s, unsigned k, const char *ctx)
 
 static const char *gen_register(struct session *s, unsigned k, const char *ctx)
 {
+    const char *name = k < DREG_COUNT ? dbg_reg_names[k] : dbg_reg_subname(k - DREG_COUNT);
+
     (void)ctx;
-    if (k >= DREG_COUNT)
+    if (!name)
         return NULL;
-    snprintf(s->complete, sizeof(s->complete), "$%s", dbg_reg_names[k]);
+    snprintf(s->complete, sizeof(s->complete), "$%s", name);
     return s->complete;
 }
 

@@ -255,6 +255,11 @@ static int kinds_name(uint32_t kinds, char *buf, size_t len)
     for (size_t i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
         if (kind_words[i].kinds == kinds)
             return snprintf(buf, len, "%s", kind_words[i].word);
+    /* "exit end": one kind of exit, in the words that parse back */
+    for (size_t i = 0; i < sizeof(exit_words) / sizeof(exit_words[0]); i++)
+        if (exit_words[i].kinds == kinds && kinds != KIND(PIO) && kinds != KIND(MMIO) &&
+            kinds != KIND(HLT) && kinds != KIND(SHUTDOWN))
+            return snprintf(buf, len, "exit %s", exit_words[i].word);
     int n = 0;
     for (unsigned k = 0; k < EV_KIND_COUNT; k++)
         if (kinds & (1u << k))

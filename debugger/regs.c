@@ -86,6 +86,11 @@ static const struct subreg subregs[] = {
     { "fp", DREG_RBP, 64, 0 },
 };
 
+const char *dbg_reg_subname(unsigned i)
+{
+    return i < sizeof(subregs) / sizeof(subregs[0]) ? subregs[i].name : NULL;
+}
+
 int dbg_reg_lookup(const char *name, struct dbg_regref *out)
 {
     char low[24];

@@ -478,35 +478,69 @@ int session_tss(struct session *s, struct dbg_tss *out)
 
 /* ----------------------------------------------------------- backtrace */
 
+/* A return address worth showing: mapped, and in a symbol when the image
+ * has symbols (an exception's error code where a return address would be,
+ * or a stale frame pointer, ends the backtrace instead of showing junk). */
+bool session_plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret)
+{
+    struct pg_walk w;
+    uint64_t pc = dbg_code_linear(c, ret);
+    char sym[64];
+
+    if (ret == 0 || !pg_translate(c, &session_cur_vm(s)->mem, pc, 0, &w))
+        return false;
+    return session_symbols(s)->n == 0 || session_symbolize(s, pc, sym, sizeof(sym));
+}
+
+/* One frame up: by the prologue of the function at f->pc when pc is in
+ * its straight-line start, else by the frame-pointer chain.  False at the
+ * end of the chain (or where it does not go up the stack). */
+static bool frame_up(struct session *s, const struct cpu_state *c, unsigned w, uint64_t mask,
+                     uint64_t *pc, uint64_t *sp, uint64_t *fp)
+{
+    uint64_t ret = 0, saved_fp = 0;
+    int64_t delta;
+
+    if (session_prologue_depth(s, *pc, w, &delta) && delta >= 0) {
+        uint64_t slot = *sp + (uint64_t)delta;
+        if (session_read_virt(s, stack_linear(c, slot), &ret, w, NULL) != (int64_t)w ||
+            !session_plausible_return(s, c, ret))
+            return false;
+        *sp = (slot + w) & mask;
+        *pc = dbg_code_linear(c, ret);
+        return true;
+    }
+    if (*fp == 0 || session_read_virt(s, stack_linear(c, *fp), &saved_fp, w, NULL) != (int64_t)w ||
+        session_read_virt(s, stack_linear(c, *fp + w), &ret, w, NULL) != (int64_t)w)
+        return false;
+    saved_fp &= mask;
+    /* callers' frames lie above (the stack grows down): anything else is
+     * not a frame-pointer chain; stop rather than loop */
+    if (saved_fp <= *fp || !session_plausible_return(s, c, ret))
+        return false;
+    *sp = (*fp + 2 * w) & mask;
+    *fp = saved_fp;
+    *pc = dbg_code_linear(c, ret);
+    return true;
+}
+
 int session_backtrace(struct session *s, struct dbg_frame *out, unsigned max)
 {
     const struct cpu_state *c = session_state(s);
 
     if (!c)
         return -VMS_ERR_ENGINE;
-    if (max == 0)
-        return 0;
     unsigned w = session_word(s), n = 0;
     uint64_t mask = w == 8 ? ~0ull : w == 4 ? 0xFFFFFFFFull : 0xFFFFull;
     uint64_t pc = dbg_code_linear(c, c->rip), fp = c->gpr[GPR_RBP] & mask;
-    while (n < max) {
+    uint64_t sp = c->gpr[GPR_RSP] & mask;
+    for (bool more = true; more && n < max; n++) {
         struct dbg_frame *f = &out[n];
         f->level = n;
         f->pc = pc;
         f->fp = stack_linear(c, fp);
         session_symbolize(s, pc, f->sym, sizeof(f->sym));
-        n++;
-        uint64_t saved_fp = 0, ret = 0;
-        if (fp == 0 || session_read_virt(s, f->fp, &saved_fp, w, NULL) != (int64_t)w ||
-            session_read_virt(s, f->fp + w, &ret, w, NULL) != (int64_t)w)
-            break;
-        saved_fp &= mask;
-        /* callers' frames lie above (the stack grows down): anything else
-         * is not a frame-pointer chain, stop rather than loop */
-        if (saved_fp <= fp || ret == 0)
-            break;
-        pc = dbg_code_linear(c, ret);
-        fp = saved_fp;
+        more = frame_up(s, c, w, mask, &pc, &sp, &fp);
     }
     return (int)n;
 }

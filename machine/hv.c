@@ -108,6 +108,7 @@ static uint64_t run_once(struct hv *hv, struct vcpu *v, uint64_t left, struct vc
     memset(&ex, 0, sizeof(ex));
     memset(out, 0, sizeof(*out));
     v->kick = 0;
+    v->run_start = vclock_now(&vm->clock);
     int err = v->ops->run(v, run_budget(v, left), &ex);
     if (err < 0 && ex.kind != VEXIT_ERROR) {
         ex.kind = VEXIT_ERROR;
@@ -116,7 +117,7 @@ static uint64_t run_once(struct hv *hv, struct vcpu *v, uint64_t left, struct vc
     uint64_t ns = ex.executed * VCLOCK_NS_PER_INSN;
     v->insns += ex.executed;
     vm->insns += ex.executed;
-    vclock_advance_to(&vm->clock, vclock_now(&vm->clock) + ns);
+    vclock_advance_to(&vm->clock, v->run_start + ns);
     vm_handle_exit(v, &ex);
     vm_check_control(v);
     if (vm->insn_limit && vm->insns >= vm->insn_limit)

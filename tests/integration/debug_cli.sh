@@ -16,6 +16,12 @@ st=$?
 grep -q '^Stepped 2 instructions to 0x7c03' "$TMP/ex.out" && grep -q '^0x7c03$' "$TMP/ex.out" &&
     ok "-ex runs commands in order" || fail "-ex output: $(cat "$TMP/ex.out")"
 
+# without --batch, -ex goes on after a failing command (as gdb), status 1
+"$PROG" debug -ex 'print 1/0' -ex 'print 6*7' -ex quit hello >"$TMP/ex2.out" 2>&1
+st=$?
+[ "$st" = 1 ] && grep -q '^division by zero$' "$TMP/ex2.out" && grep -q '^0x2a (42)$' "$TMP/ex2.out" &&
+    ok "-ex continues after an error" || fail "-ex after an error: status $st: $(cat "$TMP/ex2.out")"
+
 # an unknown command fails the batch with status 1 and one line
 printf 'stepi\nfrobnicate 3\nstepi\n' >"$TMP/bad.gdb"
 expect_status 1 "unknown command fails the batch" "$PROG" debug --batch "$TMP/bad.gdb" hello
@@ -25,12 +31,17 @@ grep -q 'undefined command: "frobnicate"' "$TMP/out" && ! grep -q 'Stepped 1 ins
 # bad expressions and addresses: one line, non-zero status, no crash
 for cmd in 'print 1 +' 'print nosuchsym' 'x/4x 0xffffffffffff0000' 'break *(1/0)' \
            'catch bogus' 'info gdt 99999' 'set $nosuchreg = 1' 'x/0x 0' 'stepi 0' \
-           'condition 42 1' 'delete 42' 'vcpu vm7.3' 'watch 0x1000 0'; do
+           'condition 42 1' 'delete 42' 'vcpu vm7.3' 'watch 0x1000 0' 'finish' 'info'; do
     printf '%s\n' "$cmd" >"$TMP/one.gdb"
     "$PROG" debug --batch "$TMP/one.gdb" hello >"$TMP/one.out" 2>&1
     st=$?
     if [ "$st" = 1 ]; then ok "'$cmd' fails cleanly"; else fail "'$cmd': status $st: $(tail -3 "$TMP/one.out")"; fi
 done
+
+# SEG:OFF locations (Bochs): real-mode segment * 16 + offset
+"$PROG" debug -ex 'break 0x07c0:0x65' -ex 'x/1i 0x7c0:0x65' -ex quit hello >"$TMP/seg.out" 2>&1
+grep -q '^Breakpoint 1 at 0x7c65 <_start+101>$' "$TMP/seg.out" && grep -q 'b 0x7c65 <_start+101>:' "$TMP/seg.out" &&
+    ok "SEG:OFF locations" || fail "SEG:OFF: $(cat "$TMP/seg.out")"
 
 # source runs a file inside a session
 printf 'stepi 3\n' >"$TMP/inner.gdb"

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "debugger/session.h"
+#include "machine/hv.h"
 
 #define HELLO "build/scenarios/hello/hello.img"
 #define PROTECTED "build/scenarios/protected/protected.elf"
@@ -92,6 +93,14 @@ static void test_breakpoint_resume(void **state)
     assert_int_equal(st.reason, DSTOP_EXITED);
     assert_int_equal(st.exit_status, 33);
     assert_int_equal(session_bp_find(s, id)->hits, 2);
+    /* the device view remembers each register's last write from the start */
+    struct dbg_devreg regs[16];
+    int nr = session_device_regs(s, "uart0", regs, 16);
+    bool lcr = false;
+    for (int i = 0; i < nr; i++)
+        lcr |= !strcmp(regs[i].reg, "LCR") && !strncmp(regs[i].value, "0x03", 4);
+    assert_true(lcr);
+    assert_int_equal(session_device_regs(s, "nosuch", regs, 16), 0);
     /* running an exited VM is refused, with the stop saying why */
     assert_int_equal(session_stepi(s, 1, &st), -VMS_ERR_SHUTDOWN);
     session_destroy(s);
@@ -156,6 +165,49 @@ static void test_watchpoint(void **state)
     assert_false(st.write);
     assert_int_equal(st.value, 0x7c06);
     assert_int_equal(pc(s), 0x7c07);
+    session_destroy(s);
+}
+
+/* `watch` stops only when a write changes the value (gdb); the line
+ * shows old -> new.  The guest is patched through the session. */
+static void test_watch_value_change(void **state)
+{
+    static const uint8_t code[] = {
+        0xC7, 0x06, 0x00, 0x06, 0x05, 0x00,   /* mov word [0x600], 5 */
+        0xC7, 0x06, 0x00, 0x06, 0x05, 0x00,   /* mov word [0x600], 5 (no change) */
+        0xC7, 0x06, 0x00, 0x06, 0x06, 0x00,   /* mov word [0x600], 6 */
+        0xF4,                                 /* hlt */
+    };
+    struct dbg_stop st;
+    (void)state;
+    struct session *s = open_image(HELLO);
+    struct dbg_bp w = { .type = BPT_WATCH, .enabled = true, .addr = 0x600, .len = 2,
+                        .wkind = WATCH_WRITE };
+    int id;
+
+    assert_int_equal(session_write_phys(s, 0x7c00, code, sizeof(code)), 0);
+    assert_int_equal(session_bp_add(s, &w, &id), 0);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+    assert_int_equal(pc(s), 0x7c06);
+    assert_int_equal(st.old_value, 0);
+    assert_non_null(strstr(st.line, "0x0 -> 0x5"));
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+    assert_int_equal(pc(s), 0x7c12);                     /* the same-value write passed */
+    assert_non_null(strstr(st.line, "0x5 -> 0x6"));
+    assert_int_equal(session_bp_find(s, id)->hits, 2);
+    /* an access watchpoint stops at every access, changed or not */
+    assert_int_equal(session_restart(s), 0);
+    assert_int_equal(session_write_phys(s, 0x7c00, code, sizeof(code)), 0);
+    assert_int_equal(session_bp_delete(s, id), 0);
+    w.wkind = WATCH_ACCESS;
+    assert_int_equal(session_bp_add(s, &w, &id), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(session_continue(s, &st), 0);
+        assert_int_equal(st.reason, DSTOP_WATCHPOINT);
+        assert_int_equal(pc(s), 0x7c06 + 6 * i);
+    }
     session_destroy(s);
 }
 
@@ -314,6 +366,111 @@ static void test_exec_and_interrupt(void **state)
     session_destroy(s);
 }
 
+/* A physical breakpoint fires through the kernel's higher-half mapping
+ * (protected: PA 0x101b50 is kputs at VA 0xc0001b50). */
+static void test_physical_breakpoint(void **state)
+{
+    struct dbg_stop st;
+    (void)state;
+    struct session *s = open_image(PROTECTED);
+    struct dbg_bp b = { .type = BPT_BREAK, .enabled = true, .phys = true, .addr = 0x101b50 };
+    int id;
+
+    assert_int_equal(session_bp_add(s, &b, &id), 0);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_BREAKPOINT);
+    assert_int_equal(st.bp, id);
+    assert_int_equal(pc(s), 0xc0001b50);
+    assert_true(session_cpu(s)->cr0 & CR0_PG);
+    assert_non_null(session_bp_at_pc(s, 0xc0001b50));     /* the disassembly marker */
+    session_destroy(s);
+}
+
+/* session_run_slice: a UI's bounded continue. */
+static void test_run_slice(void **state)
+{
+    struct dbg_stop st;
+    unsigned slices = 0;
+    (void)state;
+    struct session *s = open_image(PROTECTED), *t = open_image(PROTECTED);
+
+    /* protected waits for five timer ticks: one round each at least */
+    do {
+        assert_int_equal(session_run_slice(s, 500, &st), 0);
+        slices++;
+    } while (st.reason == DSTOP_NONE && slices < 1000);
+    assert_int_equal(st.reason, DSTOP_EXITED);
+    assert_true(slices >= 5);
+    /* the guest ran exactly as under one continue */
+    assert_int_equal(session_continue(t, &st), 0);
+    assert_int_equal(session_vcpu(s)->insns, session_vcpu(t)->insns);
+    assert_int_equal(session_hv(s)->now, session_hv(t)->now);
+    session_destroy(s);
+    session_destroy(t);
+}
+
+/* finish without frame pointers: the pushes and the `sub esp` of the
+ * prologue decoded from the symbol (protected's kprintf: push ebp, edi,
+ * esi, ebx; sub esp, 0x4c). */
+static void test_finish_without_frame_pointer(void **state)
+{
+    struct dbg_stop st;
+    struct dbg_insn call;
+    (void)state;
+    struct session *s = open_image(PROTECTED);
+    uint64_t kprintf;
+
+    assert_int_equal(symtab_find(session_symbols(s), "kprintf", &kprintf), 0);
+    int id = add_break(s, kprintf);
+    assert_int_equal(session_continue(s, &st), 0);
+    assert_int_equal(session_bp_delete(s, id), 0);
+    uint32_t sp0 = (uint32_t)session_cpu(s)->gpr[GPR_RSP];
+    assert_int_equal(session_stepi(s, 6, &st), 0);          /* past the prologue */
+    assert_int_equal(session_finish(s, &st), 0);
+    assert_int_equal(st.reason, DSTOP_FINISH);
+    assert_int_equal((uint32_t)session_cpu(s)->gpr[GPR_RSP], sp0 + 4);
+    assert_int_equal(session_disasm(s, pc(s) - 5, 1, 0, &call), 1);   /* call rel32 */
+    assert_true(call.is_call);
+    assert_int_equal(call.target, kprintf);
+    session_destroy(s);
+}
+
+/* Does completing @line offer @want? */
+static bool offers(struct session *s, const char *line, const char *want)
+{
+    for (unsigned i = 0;; i++) {
+        const char *m = session_complete(s, line, i);
+        if (!m)
+            return false;
+        if (!strcmp(m, want))
+            return true;
+    }
+}
+
+static void test_complete(void **state)
+{
+    (void)state;
+    struct session *s = open_image(HELLO);
+
+    assert_true(offers(s, "in", "info"));
+    assert_false(offers(s, "in", "nexti"));
+    assert_true(offers(s, "info re", "registers"));
+    assert_true(offers(s, "info t", "tab"));
+    assert_true(offers(s, "b he", "hex8"));
+    assert_true(offers(s, "break *he", "hex16"));
+    assert_true(offers(s, "x/4x $ea", "$eax"));
+    assert_true(offers(s, "print $c", "$cr3"));
+    assert_true(offers(s, "catch ex", "exception"));
+    assert_true(offers(s, "info device u", "uart0"));
+    assert_true(offers(s, "help fin", "finish"));
+    assert_null(session_complete(s, "frobnicate x", 0));
+    unsigned n = 0;                                  /* "info" once, not per sub-command */
+    for (unsigned i = 0; session_complete(s, "inf", i); i++)
+        n += !strcmp(session_complete(s, "inf", i), "info");
+    assert_int_equal(n, 1);
+    session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,10 +478,15 @@ int main(void)
         cmocka_unit_test(test_breakpoint_resume),
         cmocka_unit_test(test_alternation_matches_straight_run),
         cmocka_unit_test(test_watchpoint),
+        cmocka_unit_test(test_watch_value_change),
         cmocka_unit_test(test_event_breakpoint),
         cmocka_unit_test(test_finish_and_next),
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_exec_and_interrupt),
+        cmocka_unit_test(test_physical_breakpoint),
+        cmocka_unit_test(test_run_slice),
+        cmocka_unit_test(test_complete),
+        cmocka_unit_test(test_finish_without_frame_pointer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
