@@ -30,6 +30,8 @@ struct gdb_vm_target {
     struct gvt_bp bp[GVT_MAX_BP];
     unsigned nbp;
     struct vcpu *stepping;     /* the vCPU being single-stepped, or NULL */
+    int idle_step;             /* >= 0: stepping this vCPU, which cannot run
+                                  (an AP waiting for INIT/SIPI): report at once */
     volatile sig_atomic_t intr;
     bool fault_reported;       /* a FAULT stop was sent for the VM's end */
 };
@@ -220,10 +222,14 @@ static int gvt_resume(void *tp, int step_cpu)
     t->hv->stop = 0;
     t->intr = 0;
     t->stepping = NULL;
+    t->idle_step = -1;
     if (step_cpu >= 0) {
         struct vcpu *v = cpu(t, (unsigned)step_cpu);
         if (!v)
             return -VMS_ERR_INVAL;
+        t->idle_step = v->runnable ? -1 : step_cpu;
+        if (t->idle_step >= 0)
+            return 0;
         int err = v->ops->set_step(v, true);
         if (err < 0)
             return err;
@@ -301,6 +307,13 @@ static int gvt_poll(void *tp, struct gdb_stop *s)
     double start = now_ns();
 
     memset(s, 0, sizeof(*s));
+    if (t->idle_step >= 0) {
+        s->kind = GDB_STOP_STEP;
+        s->cpu = (unsigned)t->idle_step;
+        t->idle_step = -1;
+        snprintf(s->why, sizeof(s->why), "that vCPU is not started (waiting for INIT/SIPI)");
+        return 1;
+    }
     do {
         if (t->vm->state != VM_RUNNING) {
             report_end(t, s);
@@ -366,6 +379,7 @@ int gdb_vm_target_create(struct gdb_vm_target **out, struct hv *hv, struct vm *v
         return -VMS_ERR_NOMEM;
     t->hv = hv;
     t->vm = vm;
+    t->idle_step = -1;
     *out = t;
     return 0;
 }
