@@ -88,7 +88,8 @@ static const struct greg regs[GDBREG_COUNT] = {
 static const struct greg regs32[GDBREG32_COUNT] = {
     GPR32(GDBREG32_EAX, "eax", GPR_RAX), GPR32(GDBREG32_ECX, "ecx", GPR_RCX),
     GPR32(GDBREG32_EDX, "edx", GPR_RDX), GPR32(GDBREG32_EBX, "ebx", GPR_RBX),
-    PTR32(GDBREG32_ESP, "esp", GPR_RSP, "data_ptr"), PTR32(GDBREG32_EBP, "ebp", GPR_RBP, "data_ptr"),
+    PTR32(GDBREG32_ESP, "esp", GPR_RSP, "data_ptr"),
+    PTR32(GDBREG32_EBP, "ebp", GPR_RBP, "data_ptr"),
     GPR32(GDBREG32_ESI, "esi", GPR_RSI), GPR32(GDBREG32_EDI, "edi", GPR_RDI),
     [GDBREG32_EIP] = { "eip", 4, GK_RIP, F_CORE, "code_ptr", NULL, CPU_OFF(rip) },
     [GDBREG32_EFLAGS] = { "eflags", 4, GK_EFLAGS, F_CORE, "i386_eflags", NULL, 0 },
@@ -156,7 +157,12 @@ static const struct gbit efer_bits[] = {
     { NULL, 0 },
 };
 
-struct gflags { const char *id; unsigned size; enum greg_feature feature; const struct gbit *bits; };
+struct gflags {
+    const char *id;
+    unsigned size;
+    enum greg_feature feature;
+    const struct gbit *bits;
+};
 
 static const struct gflags flag_types[] = {
     { "i386_eflags", 4, F_CORE, eflags_bits },

@@ -129,8 +129,8 @@ static void test_parser_fuzz(void **state)
     rsp_parser_init(&parser);
     for (int i = 0; i < 200000; i++) {
         seed = seed * 1103515245u + 12345u;
-        uint8_t b = (seed >> 16) % 7 == 0 ? (uint8_t)(seed >> 8)
-                                          : (uint8_t)alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        size_t pick = (seed >> 16) % (sizeof(alphabet) - 1);
+        uint8_t b = (seed >> 16) % 7 == 0 ? (uint8_t)(seed >> 8) : (uint8_t)alphabet[pick];
         enum rsp_event ev = rsp_parser_feed(&parser, b);
         if (ev == RSP_EV_PACKET) {
             packets++;
