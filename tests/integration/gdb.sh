@@ -14,11 +14,12 @@ ELF=$SCN/longmode/longmode64.elf
 # port (port 0: the kernel picks one and vmscope prints it).  Sets PORT
 # and VPID.
 start_vmscope() {
+    rm -f "$TMP/guest.err"      # never read the previous run's port
     "$PROG" run --gdb 127.0.0.1:0 --timeout 120 "$@" >"$TMP/guest.out" 2>"$TMP/guest.err" &
     VPID=$!
     PORT=
     for _ in $(seq 1 100); do
-        PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err")
+        PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err" 2>/dev/null)
         [ -n "$PORT" ] && break
         sleep 0.1
     done
@@ -163,11 +164,12 @@ else fail "status after kill: $status, wanted 130"; fi
 # ---- session 3: `vmscope debug --gdb` on the 32-bit protected scenario:
 # gdb shares the debugger session; monitor runs the debugger's language.
 PELF=$SCN/protected/protected.elf
+rm -f "$TMP/guest.err"
 "$PROG" debug --gdb 127.0.0.1:0 protected >"$TMP/guest.out" 2>"$TMP/guest.err" &
 VPID=$!
 PORT=
 for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err")
+    PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/guest.err" 2>/dev/null)
     [ -n "$PORT" ] && break
     sleep 0.1
 done
