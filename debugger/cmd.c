@@ -1219,7 +1219,7 @@ static int cmd_info_vms(struct cmd_ctx *c)
                 continue;
             char where[96];
             symbolic(c->s, vc[k].pc, where, sizeof(where));
-            dbg_printf(c->out, "%c vcpu%u: %-9s %-12s %llu insns %llu exits at %s\n",
+            dbg_printf(c->out, "%c vcpu%u: %-16s %-12s %llu insns %llu exits at %s\n",
                        vc[k].current ? '*' : ' ', vc[k].index, vcpu_state(&vc[k]),
                        x86_mode_name(vc[k].mode), (unsigned long long)vc[k].insns,
                        (unsigned long long)vc[k].exits, where);
@@ -1473,8 +1473,10 @@ const struct dbg_cmd dbg_cmds[] = {
       "With N, ignore the breakpoint just hit N-1 more times. Every VM runs under the "
       "scheduler.", CG_RUN, CC_NONE, false, false, cmd_continue },
     { "finish", "fin", "", "run until the current function returns",
-      "At a function's first instruction the return address is at the stack pointer; "
-      "elsewhere at the frame pointer + one word.", CG_RUN, CC_NONE, false, false, cmd_finish },
+      "While pc is in the straight-line start of a function, the prologue decoded from its "
+      "symbol (pushes, sub esp) says where the return address is; elsewhere it is at the "
+      "frame pointer + one word. Refused when that is not a plausible return address.",
+      CG_RUN, CC_NONE, false, false, cmd_finish },
     { "until", "u", "[LOCATION]", "run to LOCATION or until the current frame returns",
       "Without LOCATION: like next. " LOC_HELP, CG_RUN, CC_LOCATION, false, false, cmd_until },
     { "advance", "", "LOCATION", "run to LOCATION", LOC_HELP, CG_RUN, CC_LOCATION, false,
@@ -2005,6 +2007,24 @@ const char *session_complete(struct session *s, const char *line, unsigned i)
 
 /* ---------------------------------------------------------- markdown */
 
+/* Markdown text: '*' and '_' outside `code` are escaped, the first letter
+ * capitalised when @cap. */
+static void md_text(struct dbg_out *out, const char *text, bool cap)
+{
+    bool code = false;
+
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if (c == '`')
+            code = !code;
+        if (!code && (c == '*' || c == '_'))
+            dbg_printf(out, "\\");
+        if (cap && p == text && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        dbg_printf(out, "%c", c);
+    }
+}
+
 void cmd_write_markdown(struct dbg_out *out)
 {
     dbg_printf(out, "# vmscope debugger commands\n\n"
@@ -2021,14 +2041,18 @@ void cmd_write_markdown(struct dbg_out *out)
             char name[64];
             if (d->group != (enum cmd_group)g)
                 continue;
-            dbg_printf(out, "\n### `%s%s%s`\n\n%s.\n", d->name, d->args[0] ? " " : "", d->args,
-                       d->help);
+            dbg_printf(out, "\n### `%s%s%s`\n\n", d->name, d->args[0] ? " " : "", d->args);
+            md_text(out, d->help, true);
+            dbg_printf(out, ".\n");
             for (unsigned k = 1; cmd_name_at(d, k, name, sizeof(name)); k++)
                 dbg_printf(out, "%s`%s`", k == 1 ? "\nAliases: " : ", ", name);
             if (cmd_name_at(d, 1, name, sizeof(name)))
                 dbg_printf(out, "\n");
-            if (d->details)
-                dbg_printf(out, "\n%s\n", d->details);
+            if (d->details) {
+                dbg_printf(out, "\n");
+                md_text(out, d->details, false);
+                dbg_printf(out, "\n");
+            }
         }
     }
 }

@@ -1046,7 +1046,7 @@ static void run_once(struct session *s, const struct resume *r, bool *stepped)
 
     *stepped = false;
     hv_dbg_clear(s->hv);
-    if (r->how == RUN_ALL || v->halted || v->vm->state != VM_RUNNING) {
+    if (r->how == RUN_ALL || v->halted || !v->runnable || v->vm->state != VM_RUNNING) {
         hv_round(s->hv);
         *stepped = s->hv->dbg_vcpu == v && s->hv->dbg_exit.kind == VEXIT_STEP;
         return;
