@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "debugger/cmd.h"
+#include "debugger/gdb_target_session.h"
+#include "debugger/gdbstub.h"
 #include "debugger/session.h"
 #include "machine/gmem.h"
 #include "machine/vm.h"
@@ -23,6 +25,8 @@ struct cli_opts {
     const char *batch;
     const char *ex[MAX_EX];
     unsigned nex;
+    const char *gdb;        /* --gdb [ADDR:]PORT: serve gdb (docs/GDB.md) */
+    unsigned gdb_arch;      /* --gdb-arch (gdbstub_parse_arch) */
 };
 
 static struct session *g_session;   /* for the SIGINT handler and completion */
@@ -50,11 +54,14 @@ static void usage(FILE *f)
         "  --vms N --cpus N --pcpus N   VMs (copies of the image), vCPUs per VM, pCPUs\n"
         "  --symbols FILE        extra symbols (an `nm -n` listing)\n"
         "  --load-addr ADDR      load IMAGE as a flat binary at ADDR\n"
+        "  --gdb [ADDR:]PORT     serve gdb's remote protocol there instead of the prompt\n"
+        "                        (loopback unless ADDR is given; docs/GDB.md)\n"
+        "  --gdb-arch x86-64|i386|i8086  the register layout gdb sees (default x86-64)\n"
         "\n"
         "exit status: 0, 1 when a --batch/-ex command failed, 2 bad usage or image.\n");
 }
 
-enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR };
+enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH };
 
 static const struct option longopts[] = {
     { "batch", required_argument, NULL, O_BATCH },
@@ -66,6 +73,8 @@ static const struct option longopts[] = {
     { "pcpus", required_argument, NULL, O_PCPUS },
     { "symbols", required_argument, NULL, O_SYMBOLS },
     { "load-addr", required_argument, NULL, O_LOADADDR },
+    { "gdb", required_argument, NULL, O_GDB },
+    { "gdb-arch", required_argument, NULL, O_GDBARCH },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -105,6 +114,13 @@ static int parse_opt(struct cli_opts *o, int c, const char *arg)
     case O_CPUS: return count_opt("--cpus", arg, VM_MAX_VCPUS, &o->cfg.ncpus);
     case O_PCPUS: return count_opt("--pcpus", arg, 64, &o->cfg.npcpus);
     case O_SYMBOLS: o->cfg.symfile = arg; return 0;
+    case O_GDB: o->gdb = arg; return 0;
+    case O_GDBARCH:
+        if (gdbstub_parse_arch(arg, &o->gdb_arch) < 0) {
+            fprintf(stderr, "vmscope debug: --gdb-arch: '%s' is not x86-64, i386 or i8086\n", arg);
+            return -1;
+        }
+        return 0;
     case O_LOADADDR:
         o->cfg.load_addr = strtoull(arg, &end, 0);
         o->cfg.flat = true;
@@ -247,6 +263,13 @@ int dbg_cli_main(int argc, char **argv, const char *argv0)
     if (session_create(&s, &o.cfg) < 0) {
         fprintf(stderr, "vmscope debug: %s\n", vms_lasterr(VMS_ERR_NOTFOUND));
         return 2;
+    }
+    if (o.gdb) {                /* gdb drives the session (gdb_target_session.h) */
+        int err = gdb_session_serve(s, o.gdb, o.gdb_arch);
+        if (err < 0)
+            fprintf(stderr, "vmscope debug: %s\n", vms_lasterr(err));
+        session_destroy(s);
+        return err < 0 ? 2 : 0;
     }
     g_session = s;
     signal(SIGINT, on_sigint);
