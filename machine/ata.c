@@ -773,7 +773,7 @@ void ata_destroy(struct ata *a)
             free(d->cow[c]);
         free(d->cow);
         d->cow = NULL;
-        if (d->fd >= 0)
+        if (d->present && d->fd >= 0)
             close(d->fd);
         d->fd = -1;
         d->present = false;
