@@ -80,7 +80,10 @@ static int try_dir(const char *base, const char *name, struct scenario *s)
 {
     char conf[PATH_MAX + 32];
 
-    snprintf(s->dir, sizeof(s->dir), "%s/%s", base, name);
+    if (!strcmp(name, "."))
+        snprintf(s->dir, sizeof(s->dir), "%s", base);
+    else
+        snprintf(s->dir, sizeof(s->dir), "%s/%s", base, name);
     snprintf(conf, sizeof(conf), "%s/scenario.conf", s->dir);
     if (!is_file(conf))
         return -VMS_ERR_NOTFOUND;
