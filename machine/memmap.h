@@ -40,6 +40,10 @@
 
 /* Default guest RAM when --mem is not given. */
 #define MM_DEFAULT_RAM     (64u << 20)
+/* ... and when booting a PC disk (--disk, or a boot sector image): what
+ * the QEMU oracle runs with (-m 256), more than the 224 MiB that teaching
+ * kernels such as xv6 assume without asking. */
+#define MM_DEFAULT_DISK_RAM (256u << 20)
 
 /* ---- I/O ports ---- */
 #define PORT_PIC1          0x20u  /* master 8259: command 0x20, data 0x21 */

@@ -481,6 +481,22 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
     return status;
 }
 
+/* A PC disk or boot sector: 0x55 0xAA ends its first sector (and it is
+ * not an ELF file). */
+static bool is_disk_image(const char *path)
+{
+    uint8_t sec[512];
+    FILE *f = fopen(path, "rb");
+    bool disk = false;
+
+    if (f) {
+        disk = fread(sec, 1, sizeof(sec), f) == sizeof(sec) && sec[510] == 0x55 &&
+               sec[511] == 0xAA && memcmp(sec, "\x7f" "ELF", 4) != 0;
+        fclose(f);
+    }
+    return disk;
+}
+
 static int cmd_run(int argc, char **argv, const char *argv0)
 {
     struct run_opts o;
@@ -506,7 +522,8 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     if (!o.images[0])
         memset(&sc[0], 0, sizeof(sc[0]));   /* no image: boot from --disk */
     if (o.mem == 0 && (!sc[0].mem[0] || gmem_parse_size(sc[0].mem, &o.mem) < 0))
-        o.mem = MM_DEFAULT_RAM;
+        o.mem = !sc[0].image[0] || is_disk_image(sc[0].image) ? MM_DEFAULT_DISK_RAM
+                                                              : MM_DEFAULT_RAM;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     return run_hv(&o, sc, engine);
