@@ -45,7 +45,7 @@ static const char FW_NAME[] = "bios";
 
 #define KBD_BUF_FIRST   0x1Eu
 #define KBD_BUF_LAST    0x3Eu
-#define EQUIPMENT       0x0226u /* 1 serial port, 80x25 colour, PS/2 mouse, FPU */
+#define EQUIPMENT       0x0206u /* 1 serial port, PS/2 mouse, FPU, EGA/VGA (SeaBIOS) */
 #define CONV_MEM_KB     (MM_EBDA_BASE / 1024u)   /* 639 */
 #define EBDA_KB         1u
 #define TEXT_PAGE_BYTES 4096u
@@ -259,18 +259,35 @@ void firmware_disks_changed(struct firmware *fw)
     wr8(fw, BDA_NDISKS, (uint8_t)ndisks(fw));
 }
 
-void firmware_post(struct firmware *fw, struct bus *b)
+/* One POST port write. */
+struct post_write {
+    uint16_t port;
+    uint8_t val;
+};
+
+static void post_writes(struct bus *b, const struct post_write *w, unsigned n)
 {
-    static const struct { uint16_t port; uint8_t val; } post[] = {
+    for (unsigned i = 0; i < n; i++)
+        (void)bus_write(b, BUS_PIO, w[i].port, 1, w[i].val);
+}
+
+void firmware_post(struct firmware *fw, struct bus *b, bool start_pit)
+{
+    static const struct post_write pic[] = {
+        { PORT_PIC1 + 1, 0xB8 },    /* IRQ 0 timer, 1 keyboard, 2 cascade, 6 open */
+        { PORT_PIC2 + 1, 0x8E },    /* IRQ 8 RTC, 12 mouse, 13 FPU, 14 ATA open */
+    };
+    static const struct post_write pit[] = {
         { PORT_PIT + 3, 0x36 },     /* counter 0, LSB then MSB, mode 3, binary */
         { PORT_PIT + 0, 0x00 },     /* count 0 = 65536: 18.2065 Hz */
         { PORT_PIT + 0, 0x00 },
-        { PORT_PIC1 + 1, 0xF8 },    /* unmask IRQ 0 (timer), 1 (keyboard), 2 (cascade) */
     };
 
-    fw_ev(fw, "POST: PIT counter 0 at 18.2 Hz, IRQ 0 and 1 unmasked");
-    for (unsigned i = 0; i < sizeof(post) / sizeof(post[0]); i++)
-        (void)bus_write(b, BUS_PIO, post[i].port, 1, post[i].val);
+    fw_ev(fw, "POST: 8259 masks as SeaBIOS leaves them%s",
+          start_pit ? ", PIT counter 0 at 18.2 Hz" : "");
+    post_writes(b, pic, sizeof(pic) / sizeof(pic[0]));
+    if (start_pit)
+        post_writes(b, pit, sizeof(pit) / sizeof(pit[0]));
 }
 
 /* ====================================================================

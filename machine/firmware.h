@@ -105,10 +105,13 @@ int firmware_install(struct firmware *fw) VMS_MUST_CHECK;
 /* Disks were attached after firmware_install(): update the BDA count. */
 void firmware_disks_changed(struct firmware *fw);
 
-/* What a BIOS's POST leaves in the devices: PIT counter 0 at 18.2 Hz
- * (mode 3, count 65536) and IRQ 0, 1 and the cascade unmasked at the
- * master 8259, done as port writes on @b (device events, no vCPU). */
-void firmware_post(struct firmware *fw, struct bus *b);
+/* What a BIOS's POST leaves in the devices, done as port writes on @b
+ * (device events, no vCPU): the 8259 masks SeaBIOS leaves (master 0xB8:
+ * IRQ 0, 1, 2, 6 open; slave 0x8E: IRQ 8, 12, 13, 14 open) and, with
+ * @start_pit, PIT counter 0 at 18.2 Hz (mode 3, count 65536) for the BIOS
+ * tick count.  Without the PIT a guest that halts with nothing to wake
+ * it still ends (status 12). */
+void firmware_post(struct firmware *fw, struct bus *b, bool start_pit);
 
 /* Boot from disk 0 as a BIOS would: load its sector 0 at 0x7C00 (checking
  * 0x55 0xAA) and give the boot vCPU the state a boot sector expects

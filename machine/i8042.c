@@ -520,7 +520,7 @@ int i8042_init(struct i8042 *k, const struct dev_ctx *ctx, struct irq_line irq_k
     k->irq_kbd = irq_kbd;
     k->irq_aux = irq_aux;
     k->ram[0] = I8042_CB_RESET;
-    k->status = I8042_STR_SYS | I8042_STR_INH;
+    k->status = I8042_STR_SYS | I8042_STR_A2 | I8042_STR_INH;   /* 0x1C */
     k->outport = I8042_OUT_RESET | I8042_OUT_A20;   /* a BIOS enables A20 */
     k->sysctrl_a = SYSCTRL_A_A20;
     k->kbd_scanning = true;

@@ -11,8 +11,10 @@
  * write was to 0x64), INH (1 = keyboard not inhibited), AUXB (the byte is
  * from the auxiliary device), TIMEOUT, PARITY.
  * Command byte: KBDINT (IRQ 1 on a keyboard byte), AUXINT, SYS, KBDDIS,
- * AUXDIS, XLAT.  Its power-on value is what SeaBIOS leaves (0x61 with SYS:
- * 0x65 - translation on, keyboard interrupt on, mouse off).
+ * AUXDIS, XLAT.  Power-on: what QEMU + SeaBIOS show a boot sector (measured):
+ * command byte 0x61 (translation, keyboard interrupt, mouse off) and status
+ * 0x1C (SYS, A2, INH).  Writing the command byte copies its bit 2 into the
+ * status SYS bit, as the 8042 does (QEMU leaves SYS alone).
  * Controller commands: 0x20-0x3F read RAM (0x20 = command byte), 0x60-0x7F
  * write RAM, 0xA7/0xA8 disable/enable aux, 0xA9 aux test (0x00), 0xAA
  * self test (0x55), 0xAB keyboard test (0x00), 0xAD/0xAE disable/enable
@@ -66,7 +68,7 @@
 #define I8042_CB_KBDDIS   0x10u
 #define I8042_CB_AUXDIS   0x20u
 #define I8042_CB_XLAT     0x40u
-#define I8042_CB_RESET    0x65u  /* SeaBIOS: XLAT, AUXDIS, SYS, KBDINT */
+#define I8042_CB_RESET    0x61u  /* as SeaBIOS leaves it: XLAT, AUXDIS, KBDINT */
 
 /* Output port (0xD0/0xD1). */
 #define I8042_OUT_RESET   0x01u  /* 0 = assert system reset */

@@ -14,7 +14,9 @@
 #define MM_BOOT_LOAD       0x00007C00u /* boot sector load address */
 #define MM_BOOT_SIG_OFF    510u        /* 0x55 0xAA at bytes 510..511 */
 #define MM_LOW_RAM_END     0x0009FC00u /* conventional memory ends (EBDA after) */
-#define MM_EBDA_BASE       0x0009FC00u
+#define MM_EBDA_BASE       0x0009FC00u /* 1 KiB; BDA 0x40E holds its segment */
+#define MM_EBDA_FREE       0x0009FC10u /* word 0 is the EBDA size in KiB (the
+                                          firmware writes it): tables go here on */
 #define MM_VGA_TEXT        0x000B8000u /* 80x25 colour text buffer */
 #define MM_VGA_TEXT_SIZE   0x00008000u /* 32 KiB: 8 pages of 80x25x2 */
 #define MM_BIOS_BASE       0x000E0000u /* BIOS area up to 1 MiB */

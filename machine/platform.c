@@ -246,7 +246,7 @@ int platform_attach_disk(struct platform *p, unsigned unit, const char *path, un
 void platform_bios_post(struct platform *p)
 {
     if (p->fw_ok)
-        firmware_post(&p->fw, &p->vm->bus);
+        firmware_post(&p->fw, &p->vm->bus, false);
 }
 
 int platform_boot_disk(struct platform *p, struct cpu_state *cpu)
@@ -256,7 +256,7 @@ int platform_boot_disk(struct platform *p, struct cpu_state *cpu)
                           "guest RAM", p->vm->name);
     int err = firmware_boot_disk(&p->fw, cpu);
     if (err == 0)
-        platform_bios_post(p);
+        firmware_post(&p->fw, &p->vm->bus, true);
     return err;
 }
 

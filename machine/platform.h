@@ -45,9 +45,10 @@ struct vga *platform_vga(struct platform *p);
 int platform_attach_disk(struct platform *p, unsigned unit, const char *path, unsigned flags)
     VMS_MUST_CHECK;
 /* Boot from disk 0 as a BIOS does: its boot sector at 0x7C00, the boot
- * vCPU state in @cpu, and the POST device set-up (firmware_post). */
+ * vCPU state in @cpu, and the POST device set-up with the PIT running. */
 int platform_boot_disk(struct platform *p, struct cpu_state *cpu) VMS_MUST_CHECK;
-/* The POST device set-up alone (a boot sector given as the image). */
+/* The POST device set-up for a boot sector given as the image: the 8259
+ * masks only (the PIT stays idle, see firmware_post). */
 void platform_bios_post(struct platform *p);
 /* fsync written disk images; -VMS_ERR_IO with a detail when one fails. */
 int platform_flush(struct platform *p) VMS_MUST_CHECK;

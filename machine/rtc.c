@@ -347,6 +347,8 @@ int rtc_init(struct rtc *r, const struct dev_ctx *ctx, struct irq_line irq, int6
     r->cmos[RTC_REG_A] = REG_A_RESET;
     r->cmos[RTC_REG_B] = REG_B_RESET;
     r->cmos[RTC_EQUIPMENT] = 0x06;   /* QEMU: FPU present, PS/2 mouse port */
+    r->cmos[RTC_BOOT_ORDER] = 0x12;  /* QEMU: boot from hard disk, then floppy */
+    r->cmos[RTC_BOOT_FLAGS] = 0x30;
     r->c_read_at = dev_now(&r->ctx);
     vtimer_init(&r->timer, timer_fire, r);
     return 0;

@@ -72,6 +72,8 @@
 #define RTC_DISK1_GEOM 0x24u
 #define RTC_EXTMEM2_LO 0x30u
 #define RTC_CENTURY    0x32u
+#define RTC_BOOT_FLAGS 0x38u   /* QEMU/SeaBIOS: third boot device, floppy check */
+#define RTC_BOOT_ORDER 0x3Du   /* QEMU/SeaBIOS: first and second boot devices */
 #define RTC_HIMEM_LO   0x34u   /* memory above 16 MiB, 64 KiB units */
 #define RTC_MEM4G_LO   0x5Bu   /* memory above 4 GiB, 64 KiB units, 3 bytes */
 #define RTC_NCPUS      0x5Fu   /* CPUs - 1 (QEMU) */

@@ -93,7 +93,7 @@ static void test_power_on_status_and_command_byte(void **state)
 {
     struct fixture *f = *state;
 
-    assert_int_equal(status(f), I8042_STR_SYS | I8042_STR_INH);
+    assert_int_equal(status(f), I8042_STR_SYS | I8042_STR_A2 | I8042_STR_INH);   /* 0x1C */
     out(f, PORT_I8042_CMD, 0x20);
     assert_int_equal(status(f), I8042_STR_SYS | I8042_STR_INH | I8042_STR_A2 | I8042_STR_OBF);
     assert_int_equal(f->irq1, 1);                   /* KBDINT set: IRQ 1 */
