@@ -60,7 +60,44 @@ one_line "three disks" "at most 2 disks" "$PROG" run --disk a --disk b --disk c
 one_line "bad --rtc" "not a time" "$PROG" run --rtc yesterday --disk "$TMP/d0.img"
 one_line "bad --input" "not serial, kbd or both" "$PROG" run --input mouse --disk "$TMP/d0.img"
 
-# 4. a hostile guest: random values of random widths to every register of
+# 4. the keyboard path: typed bytes -> i8042 scan codes -> IRQ 1 -> the
+# firmware's int 09h -> BIOS buffer -> int 16h AH=00h (waiting in HLT).
+boot_sector "$TMP/kbd.img" <<'EOF'
+	.code16
+	.globl _start
+_start:
+	xorw %ax, %ax
+	movw %ax, %ds
+	movw %ax, %ss
+	movw $0x7000, %sp
+	movw $4, %cx
+1:	xorb %ah, %ah
+	int $0x16
+	movw $0x3F8, %dx
+	outb %al, %dx
+	movb %ah, %al
+	addb $0x40, %al			/* the scan code as a character */
+	outb %al, %dx
+	loop 1b
+	movb $0x10, %al
+	outb %al, $0xF4
+	.org 510
+	.byte 0x55, 0xAA
+EOF
+printf 'aZ\n!' | "$PROG" run --input kbd --max-insns 2000000000 --disk "$TMP/kbd.img" >"$TMP/kbd.out" 2>"$TMP/kbd.err"
+st=$?
+printf 'a^Zl\r\\!B' >"$TMP/kbd.want"          # scan codes 1Eh 2Ch 1Ch 02h (+40h)
+if [ "$st" = 33 ] && cmp -s "$TMP/kbd.out" "$TMP/kbd.want"; then
+    ok "--input kbd: int 16h read a, Z, Enter, ! with their scan codes"
+else
+    fail "--input kbd: status $st, output $(od -An -c "$TMP/kbd.out" | head -2) $(head -c 200 "$TMP/kbd.err")"
+fi
+printf 'aZ\n!' | "$PROG" run --timeout 2 --disk "$TMP/kbd.img" >"$TMP/kbd.out" 2>/dev/null
+st=$?
+[ "$st" = 6 ] && [ ! -s "$TMP/kbd.out" ] && ok "--input serial (default): the keyboard gets nothing" ||
+    fail "--input serial: status $st, output '$(cat "$TMP/kbd.out")'"
+
+# 5. a hostile guest: random values of random widths to every register of
 # the ATA channel, i8042, RTC, VGA, port 0x92 and the firmware's hypercall
 # port (random frame addresses), plus BIOS calls with random registers.
 hostile() {  # hostile SEED OUT
