@@ -1,10 +1,10 @@
 /* scenario.h - finding a scenario (a guest image plus its metadata) by name.
  *
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
- * kind=, title=, expect_exit=, mem=, and disk= once per extra disk image
- * attached after the boot disk), the image, its .lst and .sym.  An image
- * run by its path takes the disk= lines of the scenario.conf next to it
- * that names it, so both ways of running a scenario see the same disks.  A name
+ * kind=, title=, expect_exit=, mem=, cpus=, and disk= once per extra disk
+ * image attached after the boot disk), the image, its .lst and .sym.  An
+ * image run by its path takes the disk= lines of the scenario.conf next to
+ * it that names it, so both ways of running a scenario see the same disks.  A name
  * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
  * program, then ../share/vmscope/scenarios from the program's directory,
  * then $(PREFIX)/share/vmscope/scenarios.
@@ -26,6 +26,7 @@ struct scenario {
     char title[128];
     char mem[32];             /* suggested --mem, "" if none */
     int expect_exit;          /* -1 if not given */
+    unsigned cpus;            /* suggested --cpus (vCPUs), 0 if none */
     char disk[SCENARIO_MAX_DISKS][PATH_MAX];  /* disk= lines, full paths */
     unsigned ndisks;
 };

@@ -70,10 +70,10 @@ static void usage(FILE *f)
         "\n"
         "options:\n"
         "  --engine auto|unicorn|kvm  CPU engine (default auto: KVM when usable)\n"
-        "  --mem SIZE                 guest RAM, e.g. 64M (default: 64M, or the scenario's)\n"
+        "  --mem SIZE                 guest RAM, e.g. 64M (default: 256M, or the scenario's)\n"
         "  --vms N                    run N copies of the image (default 1)\n"
         "  --pcpus N                  simulated physical CPUs (default 1)\n"
-        "  --cpus N                   vCPUs per VM (default 1)\n"
+        "  --cpus N                   vCPUs per VM (default 1, or the scenario's)\n"
         "  --quantum NS               scheduler time slice in virtual ns (default 1000000)\n"
         "  --trace FILE               write the event stream as JSON Lines (docs/TRACE.md)\n"
         "  --max-insns N              stop each VM after N instructions\n"
@@ -215,7 +215,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
     int c;
 
-    *o = (struct run_opts){ .engine = "auto", .vms = 1, .pcpus = 1, .cpus = 1,
+    *o = (struct run_opts){ .engine = "auto", .vms = 1, .pcpus = 1, .cpus = 0,
                             .input = INPUT_SERIAL };
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
@@ -461,6 +461,8 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
             hv_destroy(hv);
             return VMS_STATUS_BADIMAGE;
         }
+        /* Large writes: an exit-heavy guest emits ~130 bytes per exit. */
+        setvbuf(trace, NULL, _IOFBF, 1u << 20);
         ev_json_sink_init(&js, trace);
         ev_add_sink(&hv->ev, &js.sink);
     }
@@ -479,22 +481,6 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
     }
     hv_destroy(hv);
     return status;
-}
-
-/* A PC disk or boot sector: 0x55 0xAA ends its first sector (and it is
- * not an ELF file). */
-static bool is_disk_image(const char *path)
-{
-    uint8_t sec[512];
-    FILE *f = fopen(path, "rb");
-    bool disk = false;
-
-    if (f) {
-        disk = fread(sec, 1, sizeof(sec), f) == sizeof(sec) && sec[510] == 0x55 &&
-               sec[511] == 0xAA && memcmp(sec, "\x7f" "ELF", 4) != 0;
-        fclose(f);
-    }
-    return disk;
 }
 
 static int cmd_run(int argc, char **argv, const char *argv0)
@@ -522,8 +508,9 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     if (!o.images[0])
         memset(&sc[0], 0, sizeof(sc[0]));   /* no image: boot from --disk */
     if (o.mem == 0 && (!sc[0].mem[0] || gmem_parse_size(sc[0].mem, &o.mem) < 0))
-        o.mem = !sc[0].image[0] || is_disk_image(sc[0].image) ? MM_DEFAULT_DISK_RAM
-                                                              : MM_DEFAULT_RAM;
+        o.mem = MM_DEFAULT_RAM;
+    if (o.cpus == 0)   /* the scenario's cpus= when --cpus is not given */
+        o.cpus = sc[0].cpus && sc[0].cpus <= VM_MAX_VCPUS ? sc[0].cpus : 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     return run_hv(&o, sc, engine);

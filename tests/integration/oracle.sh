@@ -6,14 +6,15 @@
 #
 # For every scenario NAME (default: every scenarios/*/scenario.conf):
 #   1. run build/scenarios/NAME/IMAGE under qemu-system-x86_64 -accel tcg
-#      (boot images as IDE disk 0, scenario.conf disk= images as the next
+#      (-smp N,sockets=N with N = the scenario's cpus=, default 1;
+#      boot images as IDE disk 0, scenario.conf disk= images as the next
 #      disks, all with snapshot=on; qemu_args= adds QEMU options),
 #      serial port on stdout, isa-debug-exit at port 0xF4; keep the transcript
 #      in $BUILD/oracle/NAME.qemu.out;
 #   2. check it against the golden copy scenarios/NAME/expected.txt and the
 #      exit status against expect_exit in scenario.conf (so a guest that
 #      changed by accident, or a QEMU that behaves differently, is caught);
-#   3. if $PROG (default ./vmscope) exists and runs, run `$PROG run IMAGE`
+#   3. if $PROG (default ./vmscope) exists and runs, run `$PROG run --cpus N IMAGE`
 #      and require the same stdout bytes and the same exit status as QEMU.
 #      If it does not exist or does not run yet, print a SKIP line.
 # --update rewrites the golden copy (expected.txt, expect_exit) from QEMU.
@@ -91,6 +92,8 @@ for name in "${names[@]}"; do
 	kind=$(conf_get "$conf" kind)
 	want_rc=$(conf_get "$src/scenario.conf" expect_exit)
 	cpu=$(conf_get "$conf" qemu_cpu)
+	ncpus=$(conf_get "$conf" cpus)
+	ncpus=${ncpus:-1}
 	case $kind in
 	boot)      # disk 0 is the image; scenario.conf disk= lines are the next
 		   # drives.  snapshot=on: QEMU never writes the build's files.
@@ -105,6 +108,9 @@ for name in "${names[@]}"; do
 		   fail=$((fail + 1)); continue ;;
 	esac
 	[ -n "$cpu" ] && boot+=(-cpu "$cpu")
+	# One socket per vCPU: SeaBIOS lists one MP processor entry per package
+	# (docs/SCENARIOS.md), and vmscope lists every vCPU.
+	smp=(-smp "$ncpus,sockets=$ncpus,cores=1,threads=1")
 	# qemu_args= in scenario.conf: extra QEMU words (e.g. "-vga std" for
 	# a guest that uses the VGA BIOS's int 10h).
 	extra=$(conf_get "$conf" qemu_args)
@@ -115,7 +121,7 @@ for name in "${names[@]}"; do
 	q_out=$OUT/$name.qemu.out
 	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -nodefaults -display none \
 		-no-reboot -serial stdio \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 256 \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 256 "${smp[@]}" \
 		"${boot[@]}" </dev/null >"$q_out" 2>"$OUT/$name.qemu.err"
 	q_rc=$?
 
@@ -150,7 +156,7 @@ $(diff -u "$src/expected.txt" "$q_out" | head -n 20)"
 	fi
 
 	v_out=$OUT/$name.vmscope.out
-	timeout -k 5 "$TIMEOUT" "$PROG" run ${ORACLE_VMSCOPE_ARGS:-} "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
+	timeout -k 5 "$TIMEOUT" "$PROG" run --cpus "$ncpus" ${ORACLE_VMSCOPE_ARGS:-} "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
 	v_rc=$?
 	if [ "$v_rc" = 124 ] || [ "$v_rc" = 137 ]; then
 		why="vmscope timed out after ${TIMEOUT}s"
