@@ -1075,6 +1075,25 @@ static void int19(struct firmware *fw, struct fw_frame *f, uint32_t frame)
     xfer_start(fw, f, frame, &r);
 }
 
+/* One event per BIOS call, saying what was asked; disk transfers report
+ * themselves (xfer_start), keyboard polling and IRQ 1 would flood. */
+static void trap_event(const struct firmware *fw, const struct fw_frame *f, uint8_t vec)
+{
+    uint8_t fn = ah(f);
+
+    if (vec == 0x09 || vec == 0x16)
+        return;
+    if (vec == 0x13 && (fn == 0x02 || fn == 0x03 || fn == 0x42 || fn == 0x43))
+        return;
+    if (vec == 0x10 && fn == 0x0E)
+        fw_ev(fw, al(f) >= 0x20 && al(f) < 0x7F ? "int10 AH=0e teletype '%c'"
+                                                : "int10 AH=0e teletype 0x%02x", al(f));
+    else if (vec == 0x15 && (uint16_t)f->eax == 0xE820)
+        fw_ev(fw, "int15 AX=e820 memory map entry %u", f->ebx);
+    else
+        fw_ev(fw, "int%02x AH=%02x AL=%02x", vec, fn, al(f));
+}
+
 static void dispatch(struct firmware *fw, struct fw_frame *f, uint32_t frame)
 {
     uint8_t vec = (uint8_t)(f->vec & FW_VEC_MASK);
@@ -1083,8 +1102,7 @@ static void dispatch(struct firmware *fw, struct fw_frame *f, uint32_t frame)
         xfer_continue(fw, f, frame);
         return;
     }
-    if (vec != 0x09 && vec != 0x16)
-        fw_ev(fw, "int%02x AH=%02x", vec, ah(f));
+    trap_event(fw, f, vec);
     switch (vec) {
     case 0x09: int09(fw); return;
     case 0x10: int10(fw, f); return;
