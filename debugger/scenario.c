@@ -125,8 +125,9 @@ static int find_named(const char *arg, const char *argv0, struct scenario *s)
     return vms_seterr(VMS_ERR_NOTFOUND, "%s: no such file or scenario", arg);
 }
 
-/* The disk= lines of the scenario.conf beside image @path, if that
- * scenario.conf names it as its image. */
+/* The disk= and cpus= lines of the scenario.conf beside image @path, if
+ * that scenario.conf names it as its image: the machine a scenario needs
+ * is the same whether it is run by name or by path. */
 static void sibling_disks(const char *path, struct scenario *out)
 {
     struct scenario conf;
@@ -144,6 +145,7 @@ static void sibling_disks(const char *path, struct scenario *out)
         return;
     memcpy(out->disk, conf.disk, sizeof(out->disk));
     out->ndisks = conf.ndisks;
+    out->cpus = conf.cpus;
 }
 
 int scenario_resolve(const char *arg, const char *argv0, struct scenario *out)

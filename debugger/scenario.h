@@ -3,9 +3,9 @@
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
  * kind=, title=, expect_exit=, mem=, cpus=, and disk= once per extra disk
  * image attached after the boot disk), the image, its .lst and .sym.  An
- * image run by its path takes the disk= lines of the scenario.conf next to
- * it that names it, so both ways of running a scenario see the same disks.  A name
- * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
+ * image run by its path takes the disk= and cpus= lines of the
+ * scenario.conf next to it that names it, so both ways of running a
+ * scenario get the same machine.  A name is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
  * program, then ../share/vmscope/scenarios from the program's directory,
  * then $(PREFIX)/share/vmscope/scenarios.
  */
