@@ -103,7 +103,7 @@ static uint64_t run_once(struct hv *hv, struct vcpu *v, uint64_t left, struct vc
                 vm->name, vms_lasterr(VMS_ERR_ENGINE));
         return UINT64_MAX;
     }
-    if (v->halted)
+    if (v->halted || !v->runnable)   /* an AP that got INIT waits for STARTUP */
         return UINT64_MAX;
     memset(&ex, 0, sizeof(ex));
     memset(out, 0, sizeof(*out));
