@@ -302,7 +302,11 @@ static void write_code(uint32_t imm)
 static uint32_t call_code(void)
 {
 	uint32_t (*fn)(void) = (uint32_t (*)(void))(uintptr_t)code_page;
-	uint32_t r = 0;
+	uint32_t r = 0, a = 0, b, c = 0, d;
+
+	/* SDM Vol. 3A 8.1.3: the executing CPU serializes (CPUID) after the
+	 * writer's flag and before running cross-modified code. */
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
 	for (int i = 0; i < 1000; i++)
 		r = fn();
 	return r;
