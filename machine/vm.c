@@ -166,6 +166,9 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct vm *vm = v->vm;
     struct bus_range *r;
 
+    /* Devices see the time of this access, not of the slice's start (a
+     * guest polling the PIT counter sees it move). */
+    vclock_advance_to(&vm->clock, v->run_start + ex->executed * VCLOCK_NS_PER_INSN);
     /* The local APIC page is per CPU: the accessing vCPU's own APIC. */
     if (space == BUS_MMIO && ex->addr - MM_LAPIC_BASE < LAPIC_MMIO_SIZE)
         r = platform_lapic_access(vm->plat, v->index, ex->addr - MM_LAPIC_BASE, ex->size,
@@ -179,7 +182,8 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct event e = { .kind = space == BUS_PIO ? EV_PIO : EV_MMIO,
                        .rip = ex->rip, .addr = ex->addr, .size = ex->size,
                        .write = ex->write, .value = ex->value };
-    snprintf(e.text, sizeof(e.text), "%s", r ? r->name : "unassigned");
+    const char *name = r ? r->name : "unassigned";
+    memcpy(e.text, name, strnlen(name, sizeof(e.text) - 1));   /* e is zeroed */
     vm_note(v, &e);
 }
 
