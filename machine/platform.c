@@ -204,6 +204,11 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
     struct irq_line intr = { .set = intr_changed, .opaque = p, .pin = 0 };
     int err;
 
+    /* The APICs first: device IRQ lines reach the I/O APIC from the
+     * moment the devices are initialised. */
+    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
+        return err;
+
     if ((err = pic_init(&p->pic, &p->ctx, intr)) < 0 ||
         (err = pic_attach(&p->pic, bus)) < 0)
         return err;
@@ -215,8 +220,6 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
         return err;
     if ((err = debugexit_init(&p->dbg, &p->ctx, debug_exit, p)) < 0 ||
         (err = debugexit_attach(&p->dbg, bus)) < 0)
-        return err;
-    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
         return err;
     return 0;
 }

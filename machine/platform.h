@@ -1,8 +1,9 @@
 /* platform.h - the PC devices of one VM, wired to its buses and IRQs.
  *
  * Devices are listed and initialised in order here (no hidden start-up
- * order): 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port,
- * then one local APIC per vCPU, the I/O APIC and the MP and ACPI tables.
+ * order): one local APIC per vCPU, the I/O APIC and the MP and ACPI
+ * tables first (device lines reach the I/O APIC from the start), then the
+ * 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port.
  * IRQ lines: PIT -> IRQ0, UART -> IRQ4; every ISA line reaches both the
  * 8259 pair and the I/O APIC (IRQ0 on pin 2).  The PIC's INTR output
  * kicks the vCPUs whose LINT0 is in ExtINT mode so a pending interrupt is
