@@ -44,9 +44,11 @@
  * (machine/lapic.h, ioapic.h, mptable.h, acpi.h; docs/APIC.md) */
 #define IOAPIC_PIN_IRQ0    2           /* ISA IRQ0 (PIT) enters the I/O APIC on pin 2 */
 #define MM_EBDA_SIZE       0x00000400u /* 1 KiB: 0x9FC00-0x9FFFF */
+#define MM_EBDA_SIZE_KB    1u          /* the EBDA's first word: its size in KiB */
 #define MM_MPTABLE_BASE    (MM_EBDA_BASE + 0x10u) /* MP floating pointer, then the
-                                      config table (the EBDA's first word is
-                                      its size in KiB, written by the firmware) */
+                                          config table (after the size word) */
+#define MM_MP_FLOAT_BIOS   0x000F8000u /* a copy of the floating pointer in the
+                                          BIOS area (free of firmware code) */
 #define MM_ACPI_BASE       0x000E0000u /* RSDP (16-byte aligned), RSDT, MADT */
 #define MM_ACPI_SIZE       0x00000400u
 #define MM_BDA_EBDA_SEG    0x0000040Eu /* BDA word: EBDA segment (0x9FC0) */

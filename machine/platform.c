@@ -188,9 +188,16 @@ static int apic_platform_init(struct platform *p, struct bus *bus, unsigned ncpu
     if ((err = ioapic_init(&p->ioapic, &p->ctx, &p->abus)) < 0 ||
         (err = ioapic_attach(&p->ioapic, bus)) < 0)
         return err;
-    if ((err = bus_map(bus, BUS_MMIO, MM_LAPIC_BASE, LAPIC_MMIO_SIZE, &lapic_bus_ops, p,
-                       "lapic")) < 0)
-        return err;
+    return bus_map(bus, BUS_MMIO, MM_LAPIC_BASE, LAPIC_MMIO_SIZE, &lapic_bus_ops, p, "lapic");
+}
+
+/* The MP and ACPI tables describe the APICs.  They are written last: the
+ * firmware's ROM image covers the whole F segment, where the MP floating
+ * pointer keeps a copy (MM_MP_FLOAT_BIOS). */
+static int platform_write_tables(struct platform *p, unsigned ncpus)
+{
+    int err;
+
     if ((err = mptable_write(&p->vm->mem, ncpus)) < 0 ||
         (err = acpi_write(&p->vm->mem, ncpus)) < 0)
         return err;
@@ -209,8 +216,11 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
 {
     struct bus_range *r = bus_find(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE);
 
-    if (cpu >= p->nlapic || !r)
-        return bus_write(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, *value);
+    if (cpu >= p->nlapic || !r) {   /* not reached: every vCPU has its APIC */
+        if (write)
+            return bus_write(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, *value);
+        return bus_read(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, value);
+    }
     if (write) {
         lapic_write(&p->lapic[cpu], off, size, *value);
         r->writes++;
@@ -251,6 +261,11 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
     struct irq_line intr = { .set = intr_changed, .opaque = p, .pin = 0 };
     int err;
 
+    /* The APICs first: device IRQ lines reach the I/O APIC from the
+     * moment the devices are initialised. */
+    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
+        return err;
+
     if ((err = pic_init(&p->pic, &p->ctx, intr)) < 0 ||
         (err = pic_attach(&p->pic, bus)) < 0)
         return err;
@@ -262,8 +277,6 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
         return err;
     if ((err = debugexit_init(&p->dbg, &p->ctx, debug_exit, p)) < 0 ||
         (err = debugexit_attach(&p->dbg, bus)) < 0)
-        return err;
-    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
         return err;
     return 0;
 }
@@ -319,6 +332,8 @@ int platform_create(struct vm *vm, const struct vm_config *cfg, struct platform 
     int err = platform_init(p, &vm->bus, cfg);
     if (err == 0)
         err = platform_init_pc(p, &vm->bus, cfg);
+    if (err == 0)
+        err = platform_write_tables(p, cfg->ncpus);
     if (err < 0) {
         platform_destroy(p);
         return err;

@@ -1,10 +1,11 @@
 /* platform.h - the PC devices of one VM, wired to its buses and IRQs.
  *
  * Devices are listed and initialised in order here (no hidden start-up
- * order): 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port,
- * then one local APIC per vCPU, the I/O APIC and the MP and ACPI tables,
- * then the PC devices: CMOS RTC, i8042 keyboard controller, VGA text mode,
- * the primary ATA channel, the firmware (ROM, IVT, BDA in guest RAM).
+ * order): one local APIC per vCPU, the I/O APIC and the MP and ACPI
+ * tables first (device lines reach the I/O APIC from the start), then the
+ * 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port, then the PC
+ * devices: CMOS RTC, i8042 keyboard controller, VGA text mode, the primary
+ * ATA channel, the firmware (ROM, IVT, BDA in guest RAM).
  * IRQ lines: PIT -> IRQ0, i8042 -> IRQ1/IRQ12, UART -> IRQ4, RTC -> IRQ8,
  * ATA -> IRQ14; every ISA line reaches both the 8259 pair and the I/O
  * APIC (IRQ0 on pin 2).  The PIC's INTR output kicks the vCPUs whose

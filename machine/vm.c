@@ -98,6 +98,7 @@ int vm_create(struct vm **out, unsigned index, const struct vm_config *cfg,
     snprintf(vm->name, sizeof(vm->name), "vm%u", index);
     vm->ev = ev;
     vm->insn_limit = cfg->insn_limit;
+    vm->last_ran = -1;
     for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         vm->last_mode[i] = -1;
         vm->start_at[i] = -1;
@@ -327,11 +328,28 @@ static const char *const irqsrc_names[] = {
     [IRQSRC_PIC] = "pic irq", [IRQSRC_APIC] = "lapic", [IRQSRC_NMI] = "nmi",
 };
 
+/* Each vCPU has its own engine, and an engine notices only its own stores
+ * to code it translated.  vCPUs of a VM run one at a time, so when another
+ * vCPU of this VM ran since @v last did, @v drops its translations before
+ * it runs (code the other one wrote runs as written: what SMP kernels do
+ * when one CPU loads a program another runs). */
+static void sync_code(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    if (vm->last_ran != (int)v->index) {
+        if (vm->last_ran >= 0)
+            v->ops->mem_written(v, 0, vm->mem.size);
+        vm->last_ran = (int)v->index;
+    }
+}
+
 int vm_try_inject(struct vcpu *v)
 {
     int err = apply_start(v);
     if (err < 0)
         return err;
+    sync_code(v);
     if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
     enum vcpu_irq_source src = IRQSRC_PIC;

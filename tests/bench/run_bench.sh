@@ -5,7 +5,8 @@
 #   vmscope (continue mode, the real binary) vs QEMU TCG vs raw Unicorn
 #   (the same bytes, no hooks).  Each figure is the difference of two runs
 #   with different iteration counts, so start-up costs cancel out.
-# The cost of tracing every exit; RSS of 16 idle VMs of 16 MiB.
+# The cost of tracing every exit; local APIC read rate; RSS of 16 idle
+# VMs of 16 MiB.
 set -u
 BUILD=${BUILD:-build}
 PROG=${PROG:-./vmscope}
@@ -56,6 +57,46 @@ rm -f "$OUT/io.jsonl"
 printf 'port-I/O exits: %d exits, %.0f exits/s untraced, %.0f exits/s traced: tracing costs %.1f%%\n' \
     "$exits" "$(echo "$exits / $t_plain" | bc -l)" "$(echo "$exits / $t_trace" | bc -l)" \
     "$(echo "($t_trace / $t_plain - 1) * 100" | bc -l)"
+
+# Local APIC ID reads (every spinlock of an SMP kernel does one): a
+# protected-mode guest reading 0xFEE00020 N times; the difference of two
+# runs cancels start-up.
+lapic_guest() {  # iters -> image
+    img="$OUT/lapic-$1.img"
+    as --32 -defsym ITERS="$1" -o "$OUT/la.o" - <<'ASM' && ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -o "$img" "$OUT/la.o" && echo "$img"
+    .code16
+    .globl _start
+_start: cli
+    xor %ax, %ax
+    mov %ax, %ds
+    lgdtl gdtdesc
+    mov %cr0, %eax
+    or $1, %eax
+    mov %eax, %cr0
+    ljmpl $8, $pm
+    .code32
+pm: mov $0x10, %ax
+    mov %ax, %ds
+    mov $ITERS, %ecx
+1:  mov 0xFEE00020, %eax
+    dec %ecx
+    jnz 1b
+    mov $0, %al
+    out %al, $0xf4
+    .balign 8
+gdt: .quad 0
+    .quad 0x00CF9A000000FFFF
+    .quad 0x00CF92000000FFFF
+gdtdesc: .word 23
+    .long gdt
+    .org 510
+    .byte 0x55, 0xaa
+ASM
+}
+la=$(lapic_guest 200000) lb=$(lapic_guest 2200000)
+tl=$(echo "$(elapsed "$PROG" run "$lb") - $(elapsed "$PROG" run "$la")" | bc -l)
+printf 'local APIC ID reads: %.2f M reads/s (each an MMIO exit and an mmio event)\n' \
+    "$(echo "2000000 / $tl / 1000000" | bc -l)"
 
 # 16 idle VMs of 16 MiB: the guests halt with interrupts on and a timer
 # armed would be ideal; the register loop with a small budget stands in as
