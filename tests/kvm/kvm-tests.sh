@@ -1,0 +1,81 @@
+#!/bin/sh
+# kvm-tests.sh - the KVM engine against the Unicorn engine (POSIX sh and
+# busybox, so it runs inside the nested test guest too).
+#
+#   kvm-tests.sh --make-refs PROG SCNDIR REFDIR
+#       Unicorn's results for every scenario: REFDIR/NAME.out (serial
+#       output), NAME.status (exit status), NAME.io (the port-I/O and MMIO
+#       events: kind, port or address, size, direction, value).
+#   kvm-tests.sh --run PROG SCNDIR REFDIR [KVMTEST]
+#       Every scenario on KVM gives the same three (references made first
+#       where missing), then the KVM test program runs (state round trip,
+#       single step, debug registers, engine migration, errors).
+# Exit: 0 pass, 1 fail.
+set -u
+mode=$1 PROG=$2 SCN=$3 REFS=$4 KVMTEST=${5:-}
+TMP=${TMPDIR:-/tmp}/kvm-tests.$$
+mkdir -p "$TMP" "$REFS"
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok()   { echo "ok: $*"; }
+
+# The I/O events of a JSON Lines trace, one per line, without times or RIPs.
+io_events() {
+    sed -n -E 's/.*"kind":"(pio|mmio)".*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/\1 \2 \3 \4 \5/p' "$1"
+}
+
+image_of() {   # image_of NAME
+    img=$(sed -n 's/^image=//p' "$SCN/$1/scenario.conf" | head -n 1)
+    echo "$SCN/$1/$img"
+}
+
+# run_engine ENGINE NAME OUTPREFIX
+run_engine() {
+    "$PROG" run --engine "$1" --timeout 120 --trace "$3.jsonl" "$(image_of "$2")" \
+        >"$3.out" 2>"$3.err"
+    echo $? >"$3.status"
+    io_events "$3.jsonl" >"$3.io"
+    rm -f "$3.jsonl"
+}
+
+make_ref() {   # make_ref NAME
+    [ -f "$REFS/$1.io" ] && return 0
+    run_engine unicorn "$1" "$REFS/$1"
+}
+
+scenarios() {
+    for d in "$SCN"/*/; do
+        [ -f "$d/scenario.conf" ] && basename "$d"
+    done
+}
+
+if [ "$mode" = --make-refs ]; then
+    for s in $(scenarios); do make_ref "$s" || exit 1; done
+    exit 0
+fi
+
+n=0
+for s in $(scenarios); do
+    n=$((n + 1))
+    make_ref "$s"
+    run_engine kvm "$s" "$TMP/$s"
+    want=$(cat "$REFS/$s.status") got=$(cat "$TMP/$s.status")
+    [ "$got" = "$want" ] && ok "$s: exit status $got on both engines" ||
+        fail "$s: exit status $got on KVM, $want on Unicorn: $(head -c 300 "$TMP/$s.err")"
+    cmp -s "$REFS/$s.out" "$TMP/$s.out" && ok "$s: serial output identical ($(wc -c <"$TMP/$s.out") bytes)" || {
+        fail "$s: serial output differs"; diff "$REFS/$s.out" "$TMP/$s.out" | head -n 10; }
+    nio=$(wc -l <"$TMP/$s.io")
+    [ "$nio" -gt 0 ] || fail "$s: no I/O events on KVM"
+    cmp -s "$REFS/$s.io" "$TMP/$s.io" && ok "$s: $nio port-I/O/MMIO events identical" || {
+        fail "$s: I/O events differ (KVM $nio, Unicorn $(wc -l <"$REFS/$s.io"))"
+        diff "$REFS/$s.io" "$TMP/$s.io" | head -n 10; }
+done
+[ "$n" -ge 3 ] || fail "only $n scenarios found in $SCN"
+
+if [ -n "$KVMTEST" ]; then
+    "$KVMTEST" "$SCN" "$REFS" || fail "$KVMTEST failed"
+fi
+rm -rf "$TMP"
+echo "kvm-tests: $fails failure(s)"
+[ "$fails" -eq 0 ]
