@@ -88,3 +88,6 @@ sleep 2
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
 wait $pid
 printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(echo "${rss:-0} / 16 / 1024" | bc -l)"
+
+# Exits/s and single steps/s per engine, KVM nested too.
+sh tests/bench/kvm_bench.sh

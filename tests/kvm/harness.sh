@@ -14,7 +14,8 @@
 # Packages are fetched with `apt-get download` into $KVM_CACHE (default
 # build/kvm-cache) and unpacked with dpkg-deb: nothing is installed.
 #
-# Usage: sh tests/kvm/harness.sh        (BUILD, PROG as for run_tests.sh)
+# Usage: sh tests/kvm/harness.sh [--bench]   (BUILD, PROG as for run_tests.sh)
+#   --bench: run build/bench/bench_kvm in the guest instead of the tests.
 # Exit: 0 pass, 1 fail, 77 skip (QEMU or the packages are not available).
 set -u
 BUILD=${BUILD:-build}
@@ -22,6 +23,8 @@ PROG=${PROG:-./vmscope}
 CACHE=${KVM_CACHE:-$BUILD/kvm-cache}
 WORK=$BUILD/kvm-nested
 KVMTEST=$BUILD/kvm/kvmtest
+MODE=test
+[ "${1:-}" = --bench ] && MODE=bench && KVMTEST=$BUILD/bench/bench_kvm
 QEMU=${QEMU:-qemu-system-x86_64}
 GUEST_TIMEOUT=${KVM_GUEST_TIMEOUT:-600}
 
@@ -89,11 +92,11 @@ for b in "$PROG" "$KVMTEST"; do
         [ -f "$R$lib" ] || cp -L "$lib" "$R$lib"
     done
 done
-mkdir -p "$R/t/tests/kvm" "$R/t/build"
+mkdir -p "$R/t/tests/kvm" "$R/t/build" "$R/t/refs"
 cp tests/kvm/kvm-tests.sh "$R/t/tests/kvm/"
 cp -R "$BUILD/scenarios" "$R/t/build/" 2>/dev/null || cp -R build/scenarios "$R/t/build/"
 # Unicorn's results for every scenario, the reference the guest compares with.
-sh tests/kvm/kvm-tests.sh --make-refs "$PROG" "$R/t/build/scenarios" "$R/t/refs" ||
+[ $MODE = bench ] || sh tests/kvm/kvm-tests.sh --make-refs "$PROG" "$R/t/build/scenarios" "$R/t/refs" ||
     die "cannot make the Unicorn reference results"
 cp tests/kvm/guest-init.sh "$R/init"
 chmod 755 "$R/init" "$R/bin/busybox"
@@ -106,7 +109,7 @@ start=$(date +%s)
 timeout "$GUEST_TIMEOUT" "$QEMU" -accel tcg -cpu qemu64,+svm,+npt -smp 1 -m 1024 \
     -nodefaults -display none -serial stdio -no-reboot \
     -kernel "$kernel" -initrd "$WORK/initramfs.cpio" \
-    -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null >"$WORK/console.log" 2>&1
+    -append "console=ttyS0 quiet panic=-1 rdinit=/init vmscope.mode=$MODE" </dev/null >"$WORK/console.log" 2>&1
 qrc=$?
 sed 's/\r$//' "$WORK/console.log" | grep -v '^\[' | sed -n '/^KVMTEST-BEGIN/,/^KVMTEST-RESULT/p'
 echo "guest ran $(( $(date +%s) - start )) s (qemu status $qrc); console: $WORK/console.log"
