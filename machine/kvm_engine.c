@@ -80,6 +80,7 @@ struct kv {
     struct kvm_run *run;
     timer_t timer;
     bool timer_ok;
+    pid_t timer_tid;          /* the thread the slice timer signals */
     bool io_pending;          /* an I/O exit completes at the next KVM_RUN */
     bool stepping;
     struct kvm_guest_debug gd;/* what KVM_SET_GUEST_DEBUG was last given */
@@ -122,9 +123,21 @@ static void install_signal(void)
     signal_err = sigaction(kick_signal(), &sa, NULL) < 0 ? errno : 0;
 }
 
+static __thread pid_t tls_tid;
+
+static pid_t this_thread(void)
+{
+    if (!tls_tid)
+        tls_tid = (pid_t)syscall(SYS_gettid);
+    return tls_tid;
+}
+
+/* The slice timer signals one thread: the one running the vCPU.  Made at
+ * create() and again when run() is called from another thread. */
 static int make_timer(struct kv *k)
 {
     struct sigevent se;
+    sigset_t set;
 
     pthread_once(&signal_once, install_signal);
     if (signal_err)
@@ -133,16 +146,23 @@ static int make_timer(struct kv *k)
     memset(&se, 0, sizeof(se));
     se.sigev_notify = SIGEV_THREAD_ID;
     se.sigev_signo = kick_signal();
-    se._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+    se._sigev_un._tid = this_thread();
+    if (k->timer_ok)
+        timer_delete(k->timer);
+    k->timer_ok = false;
     if (timer_create(CLOCK_MONOTONIC, &se, &k->timer) < 0)
         return vms_seterr(VMS_ERR_ENGINE, "kvm: cannot create the slice timer: %s",
                           strerror(errno));
     k->timer_ok = true;
+    k->timer_tid = this_thread();
+    /* A blocked signal would never end a slice. */
+    sigemptyset(&set);
+    sigaddset(&set, kick_signal());
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     return 0;
 }
 
-/* Fire once after @ns (0: disarm).  The timer signals the thread that
- * created the vCPU: vmscope runs a VM's vCPUs on that thread. */
+/* Fire once after @ns (0: disarm). */
 static void arm_timer(struct kv *k, uint64_t ns)
 {
     struct itimerspec its;
@@ -751,6 +771,11 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     uint64_t ns = budget * VCLOCK_NS_PER_INSN;
 
     memset(ex, 0, sizeof(*ex));
+    if (k->timer_tid != this_thread() && make_timer(k) < 0) {
+        ex->kind = VEXIT_ERROR;
+        snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(VMS_ERR_ENGINE));
+        return -VMS_ERR_ENGINE;
+    }
     resume_past_break(k);
     tls_run = k->run;
     uint64_t t0 = now_ns();

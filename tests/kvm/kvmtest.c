@@ -565,16 +565,11 @@ static struct vm *boot_code(struct hv *hv, const uint8_t *code, size_t len, uint
     return vm;
 }
 
-static void run_all(struct hv *hv)
-{
-    for (unsigned r = 0; r < MAX_ROUNDS && hv_round(hv); r++)
-        ;
-}
-
 static void test_errors(void)
 {
     static const uint8_t ud2[] = { 0x0F, 0x0B };                 /* #UD, no IVT: shutdown */
     static const uint8_t out_exit[] = { 0xB0, 0x05, 0xE6, 0xF4 }; /* mov al,5; out 0xf4,al */
+    static const uint8_t spin[] = { 0xEB, 0xFE };                 /* jmp $ */
     struct hv *hv = new_hv(0);
     struct cpu_state s;
 
@@ -592,13 +587,22 @@ static void test_errors(void)
     }
     /* 2. A triple fault stops its VM only; the VM next to it runs on. */
     struct vm *tf = hv ? boot_code(hv, ud2, sizeof(ud2), 0) : NULL;
+    /* 3. A guest that never exits: only the slice timer takes the pCPU
+     * back from it, so the VM after it gets its turn. */
+    struct vm *spinner = hv ? boot_code(hv, spin, sizeof(spin), 0x3FF) : NULL;
     struct vm *good = hv ? boot_code(hv, out_exit, sizeof(out_exit), 0x3FF) : NULL;
-    if (!tf || !good) {
+    if (!tf || !good || !spinner) {
         FAIL("errors: cannot set up the VMs: %s", vms_lasterr(VMS_ERR_ENGINE));
         hv_destroy(hv);
         return;
     }
-    run_all(hv);
+    for (unsigned r = 0; r < 100000 && good->state == VM_RUNNING; r++)
+        hv_round(hv);
+    if (spinner->state == VM_RUNNING && spinner->insns > 0)
+        OK("errors: a spinning guest gave the pCPU back at each slice's end");
+    else
+        FAIL("errors: the spinning VM ended %s", vm_state_name(spinner->state));
+    hv_stop_all(hv, VM_LIMIT, VMS_STATUS_INSN_LIMIT, "test over");
     if (tf->state == VM_SHUTDOWN && strstr(tf->reason, "triple fault"))
         OK("errors: triple fault: %s", tf->reason);
     else
