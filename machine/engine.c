@@ -53,15 +53,17 @@ int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size
         snprintf(why, len, "--engine: '%s' is not auto, unicorn or kvm", name);
         return -VMS_ERR_INVAL;
     }
-    if (engine_kvm_probe(kvm_why, sizeof(kvm_why)) == 0) {
+    int err = engine_kvm_probe(kvm_why, sizeof(kvm_why));
+    if (err == 0) {
         *ops = &kvm_vcpu_ops;
         return 0;
     }
     *ops = &uc_vcpu_ops;
-    /* A /dev/kvm that is there but unusable is worth a word (never a
-     * silent difference); its absence, the common case on machines
-     * without virtualization, is not. */
-    if (access(KVM_DEVICE, F_OK) == 0)
+    /* A /dev/kvm that is there but unusable (permissions, old API) is
+     * worth a word: the user can fix it.  Its absence, the common case on
+     * machines without virtualization, is not; nor is a KVM-PVM one,
+     * which is no CPU for these guests whatever the user does. */
+    if (err == -VMS_ERR_NOKVM && access(KVM_DEVICE, F_OK) == 0)
         snprintf(why, len, "%s; using the Unicorn engine", kvm_why);
     return 0;
 }

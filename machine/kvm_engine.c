@@ -284,7 +284,7 @@ int kvm_engine_probe(char *why, size_t len)
     if (kvm_is_pvm() && !pvm_allowed()) {
         snprintf(why, len, KVM_DEVICE " is KVM-PVM, which does not run unmodified x86 "
                  "guests correctly (VMSCOPE_KVM_ALLOW_PVM=1 forces it)");
-        return -VMS_ERR_NOKVM;
+        return -VMS_ERR_UNSUPPORTED;
     }
     int fd = open_kvm(why, len);
 
@@ -408,7 +408,8 @@ static int kv_set_state(struct vcpu *v, const struct cpu_state *s)
                           n >= 0 && n < (int)m.hdr.nmsrs ? m.e[n].index : 0);
     if (ioctl(k->fd, KVM_SET_DEBUGREGS, &d) < 0)
         return errno_err("KVM_SET_DEBUGREGS refused the state");
-    k->resume_rf = false;
+    /* resume_rf stays: a debugger may read and write registers at a
+     * breakpoint; RF is set on resume only if RIP is still there. */
     return 0;
 }
 
@@ -590,7 +591,9 @@ static int on_shutdown(struct kv *k, struct vcpu_exit *ex)
 {
     ex->kind = VEXIT_SHUTDOWN;
     ex->rip = exit_rip(k);
-    snprintf(ex->text, sizeof(ex->text), "triple fault (KVM_EXIT_SHUTDOWN)");
+    /* KVM re-initialises the vCPU after a shutdown (SVM: the VMCB is
+     * undefined then), so the RIP is not the faulting instruction's. */
+    snprintf(ex->text, sizeof(ex->text), "triple fault (KVM_EXIT_SHUTDOWN; KVM reset the vCPU)");
     return 1;
 }
 

@@ -17,9 +17,7 @@
 #include "err.h"
 #include "vcpu.h"
 
-/* The engine; "kvm".  kvm_irqchip_vcpu_ops is the same engine with KVM's
- * in-kernel interrupt controllers (--kvm-irqchip, a speed mode: the PIC
- * is then KVM's, so its injections are not in the event stream). */
+/* The engine; "kvm". */
 extern const struct vcpu_ops kvm_vcpu_ops;
 
 struct kvm_engine_stats {
@@ -34,7 +32,8 @@ void kvm_engine_stats(const struct vcpu *v, struct kvm_engine_stats *out);
 
 /* Open /dev/kvm and check API version 12, the capabilities the engine
  * needs, and that a VM can be created.  0 when usable; else -VMS_ERR_NOKVM
- * with a one-line reason in @why (EACCES named as such). */
+ * with a one-line reason in @why (EACCES named as such), or
+ * -VMS_ERR_UNSUPPORTED for a /dev/kvm from KVM-PVM (docs/KVM.md). */
 int kvm_engine_probe(char *why, size_t len);
 
 /* True when the guest-debug interface (breakpoints, watchpoints) can be
