@@ -46,6 +46,7 @@
 #define DR6_B(i)          (1ull << (i))   /* breakpoint condition i met */
 #define DR6_BS            (1ull << 14)    /* single step */
 #define DR7_L(i)          (1ull << (2 * (i)))
+#define DR7_FIXED_1       (1ull << 10)    /* reads as 1 */
 #define DR7_RW_SHIFT(i)   (16 + 4 * (i))
 #define DR7_LEN_SHIFT(i)  (18 + 4 * (i))
 #define DR7_RW_EXEC       0ull
@@ -450,6 +451,7 @@ static int push_debug(struct kv *k)
         gd->control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
     if (k->ndr) {
         gd->control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+        gd->arch.debugreg[7] = DR7_FIXED_1;
         for (unsigned i = 0; i < k->ndr; i++) {
             static const uint64_t len_bits[9] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
             uint64_t rw = k->dr[i].kind == 0 ? DR7_RW_EXEC :

@@ -20,7 +20,7 @@
 set -u
 BUILD=${BUILD:-build}
 PROG=${PROG:-./vmscope}
-CACHE=${KVM_CACHE:-$BUILD/kvm-cache}
+CACHE=${KVM_CACHE:-build/kvm-cache}   # shared by the normal and ASan builds
 WORK=$BUILD/kvm-nested
 KVMTEST=$BUILD/kvm/kvmtest
 MODE=test
@@ -85,8 +85,10 @@ for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm
     cp "$f" "$R/lib/modules/"
 done
 # Binaries with their shared libraries and loader, at the same paths.
+# Fixed names inside (the ASan build's program is vmscope-asan).
+cp "$PROG" "$R/t/vmscope"
+cp "$KVMTEST" "$R/t/$([ $MODE = bench ] && echo bench_kvm || echo kvmtest)"
 for b in "$PROG" "$KVMTEST"; do
-    cp "$b" "$R/t/"
     for lib in $(ldd "$b" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
         mkdir -p "$R$(dirname "$lib")"
         [ -f "$R$lib" ] || cp -L "$lib" "$R$lib"

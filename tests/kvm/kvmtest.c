@@ -596,7 +596,7 @@ static void test_errors(void)
         hv_destroy(hv);
         return;
     }
-    for (unsigned r = 0; r < 100000 && good->state == VM_RUNNING; r++)
+    for (unsigned r = 0; r < 100000 && (good->state == VM_RUNNING || tf->state == VM_RUNNING); r++)
         hv_round(hv);
     if (spinner->state == VM_RUNNING && spinner->insns > 0)
         OK("errors: a spinning guest gave the pCPU back at each slice's end");
