@@ -79,10 +79,16 @@ kernel=$vmlinuz
 rm -rf "$WORK"; mkdir -p "$WORK/root/bin" "$WORK/root/lib/modules" "$WORK/root/t" "$WORK/refs"
 R=$WORK/root
 cp "$KX/bin/busybox" "$R/bin/busybox"
-for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd; do
-    f="$KX/lib/modules/$kver/kernel/$m.ko"
-    [ -f "$f" ] || die "module $m.ko missing from $kdeb"
-    cp "$f" "$R/lib/modules/"
+# Plain .ko (Debian 12) or compressed .ko.xz/.ko.zst (newer kernels):
+# busybox insmod wants them plain.
+for m in irqbypass kvm ccp kvm-amd; do
+    f=$(find "$KX/lib/modules/$kver/kernel" -name "$m.ko*" | head -n 1)
+    case $f in
+        *.ko) cp "$f" "$R/lib/modules/$m.ko" ;;
+        *.ko.xz) xz -dc "$f" >"$R/lib/modules/$m.ko" ;;
+        *.ko.zst) zstd -qdc "$f" >"$R/lib/modules/$m.ko" ;;
+        *) die "module $m.ko missing from $kdeb" ;;
+    esac || die "cannot unpack $f"
 done
 # Binaries with their shared libraries and loader, at the same paths.
 # Fixed names inside (the ASan build's program is vmscope-asan).

@@ -5,7 +5,8 @@
 #   kvm-tests.sh --make-refs PROG SCNDIR REFDIR
 #       Unicorn's results for every scenario: REFDIR/NAME.out (serial
 #       output), NAME.status (exit status), NAME.io (the port-I/O and MMIO
-#       events: kind, port or address, size, direction, value).
+#       events: kind, port or address, size, direction, value; and the
+#       interrupt injections: vector, RIP).
 #       REFDIR/hostile/*.img: 40 boot sectors of pseudo-random bytes.
 #   kvm-tests.sh --run PROG SCNDIR REFDIR [KVMTEST]
 #       Every scenario on KVM gives the same three (references made first
@@ -22,9 +23,12 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok()   { echo "ok: $*"; }
 
-# The I/O events of a JSON Lines trace, one per line, without times or RIPs.
+# The I/O events of a JSON Lines trace, one per line, without times or
+# RIPs, in stream order with the PIC's injections (vector and the RIP the
+# interrupt arrived at: no in-kernel irqchip, so they are vmscope's own).
 io_events() {
-    sed -n -E 's/.*"kind":"(pio|mmio)".*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/\1 \2 \3 \4 \5/p' "$1"
+    sed -n -E -e 's/.*"kind":"(pio|mmio)".*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/\1 \2 \3 \4 \5/p' \
+        -e 's/.*"kind":"inject".*"rip":([0-9]+),"vector":([0-9]+).*/inject \2 at \1/p' "$1"
 }
 
 image_of() {   # image_of NAME
@@ -103,7 +107,8 @@ for s in $(scenarios); do
         fail "$s: serial output differs"; diff "$REFS/$s.out" "$TMP/$s.out" | head -n 10; }
     nio=$(wc -l <"$TMP/$s.io")
     [ "$nio" -gt 0 ] || fail "$s: no I/O events on KVM"
-    cmp -s "$REFS/$s.io" "$TMP/$s.io" && ok "$s: $nio port-I/O/MMIO events identical" || {
+    ninj=$(grep -c '^inject' "$TMP/$s.io")
+    cmp -s "$REFS/$s.io" "$TMP/$s.io" && ok "$s: $nio port-I/O/MMIO events and injections ($ninj) identical" || {
         fail "$s: I/O events differ (KVM $nio, Unicorn $(wc -l <"$REFS/$s.io"))"
         diff "$REFS/$s.io" "$TMP/$s.io" | head -n 10; }
 done
