@@ -218,6 +218,9 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct vm *vm = v->vm;
     struct bus_range *r;
 
+    /* Devices see the time of this access, not of the slice's start (a
+     * guest polling the PIT counter sees it move). */
+    vclock_advance_to(&vm->clock, v->run_start + ex->executed * VCLOCK_NS_PER_INSN);
     if (ex->write)
         r = bus_write(&vm->bus, space, ex->addr, ex->size, ex->value);
     else
@@ -227,7 +230,8 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct event e = { .kind = space == BUS_PIO ? EV_PIO : EV_MMIO,
                        .rip = ex->rip, .addr = ex->addr, .size = ex->size,
                        .write = ex->write, .value = ex->value };
-    snprintf(e.text, sizeof(e.text), "%s", r ? r->name : "unassigned");
+    const char *name = r ? r->name : "unassigned";
+    memcpy(e.text, name, strnlen(name, sizeof(e.text) - 1));   /* e is zeroed */
     vm_note(v, &e);
 }
 

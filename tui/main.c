@@ -306,6 +306,8 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
             hv_destroy(hv);
             return VMS_STATUS_BADIMAGE;
         }
+        /* Large writes: an exit-heavy guest emits ~130 bytes per exit. */
+        setvbuf(trace, NULL, _IOFBF, 1u << 20);
         ev_json_sink_init(&js, trace);
         ev_add_sink(&hv->ev, &js.sink);
     }
