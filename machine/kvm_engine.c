@@ -47,6 +47,7 @@
 #define DR6_BS            (1ull << 14)    /* single step */
 #define DR7_L(i)          (1ull << (2 * (i)))
 #define DR7_FIXED_1       (1ull << 10)    /* reads as 1 */
+#define DR7_LE_GE         (3ull << 8)     /* exact data breakpoints (17.2.4) */
 #define DR7_RW_SHIFT(i)   (16 + 4 * (i))
 #define DR7_LEN_SHIFT(i)  (18 + 4 * (i))
 #define DR7_RW_EXEC       0ull
@@ -64,6 +65,13 @@ static const struct { long cap; const char *name; } needed_caps[] = {
     { KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS" },
 };
 #define NCAPS (sizeof(needed_caps) / sizeof(needed_caps[0]))
+
+/* What one debug register watches; kind 0: an instruction breakpoint,
+ * else enum vcpu_watch_kind. */
+struct kv_dr {
+    uint64_t addr, len;
+    unsigned kind;
+};
 
 /* One KVM VM, shared by the vCPUs of one vmscope VM. */
 struct kvm_vmctx {
@@ -86,9 +94,9 @@ struct kv {
     bool stepping;
     struct kvm_guest_debug gd;/* what KVM_SET_GUEST_DEBUG was last given */
     unsigned ndr;             /* DR0-3 in use */
-    struct { uint64_t addr, len; unsigned kind; } dr[KVM_NDR]; /* kind 0: break */
-    uint64_t resume_rf_at;    /* set RFLAGS.RF when resuming at this RIP */
-    bool resume_rf;
+    struct kv_dr dr[KVM_NDR];
+    bool resume_break;        /* stopped at a breakpoint: step over it */
+    uint64_t break_rip, break_lin;
     struct kvm_engine_stats st;
 };
 
@@ -409,8 +417,8 @@ static int kv_set_state(struct vcpu *v, const struct cpu_state *s)
                           n >= 0 && n < (int)m.hdr.nmsrs ? m.e[n].index : 0);
     if (ioctl(k->fd, KVM_SET_DEBUGREGS, &d) < 0)
         return errno_err("KVM_SET_DEBUGREGS refused the state");
-    /* resume_rf stays: a debugger may read and write registers at a
-     * breakpoint; RF is set on resume only if RIP is still there. */
+    /* resume_break stays: a debugger may read and write registers at a
+     * breakpoint; run() steps over it only if RIP is still there. */
     return 0;
 }
 
@@ -451,7 +459,7 @@ static int push_debug(struct kv *k)
         gd->control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
     if (k->ndr) {
         gd->control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
-        gd->arch.debugreg[7] = DR7_FIXED_1;
+        gd->arch.debugreg[7] = DR7_FIXED_1 | DR7_LE_GE;
         for (unsigned i = 0; i < k->ndr; i++) {
             static const uint64_t len_bits[9] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
             uint64_t rw = k->dr[i].kind == 0 ? DR7_RW_EXEC :
@@ -657,8 +665,9 @@ static int on_debug(struct kv *k, struct vcpu_exit *ex)
     ex->rip = exit_rip(k);
     if (i >= 0 && k->dr[i].kind == 0) {
         ex->kind = VEXIT_BREAK;   /* a fault: the instruction has not run */
-        k->resume_rf = true;
-        k->resume_rf_at = ex->rip;
+        k->resume_break = true;
+        k->break_rip = ex->rip;
+        k->break_lin = k->dr[i].addr;
         return 1;
     }
     if (i >= 0) {
@@ -691,21 +700,6 @@ static const exit_fn exit_table[] = {
     [KVM_EXIT_INTERNAL_ERROR] = on_internal,
     [KVM_EXIT_DEBUG] = on_debug,
 };
-
-/* Resuming at a breakpoint: RFLAGS.RF lets its instruction run once
- * (SDM Vol. 3B 17.3.1.1). */
-static void resume_past_break(struct kv *k)
-{
-    struct kvm_regs r;
-
-    if (!k->resume_rf)
-        return;
-    k->resume_rf = false;
-    if (ioctl(k->fd, KVM_GET_REGS, &r) == 0 && r.rip == k->resume_rf_at) {
-        r.rflags |= RFLAGS_RF;
-        ioctl(k->fd, KVM_SET_REGS, &r);
-    }
-}
 
 /* One KVM_RUN: 0 keep going, 1 exit filled, < 0 error. */
 static int enter(struct kv *k, struct vcpu_exit *ex)
@@ -770,6 +764,48 @@ static void complete_io(struct kv *k)
     k->io_pending = false;
 }
 
+/* Resuming at a breakpoint: its instruction must run once.  RFLAGS.RF
+ * is meant for that (SDM Vol. 3B 17.3.1.1), but RF written with
+ * KVM_SET_REGS is not honoured everywhere (KVM-PVM stopped at the same
+ * breakpoint again, measured), so step the instruction with that
+ * breakpoint off, as gdb does.  0: go on; 1: @ex holds the exit that
+ * ends this run (a step when stepping, or whatever stopped the step);
+ * < 0: error. */
+static int step_over_break(struct kv *k, struct vcpu_exit *ex)
+{
+    struct kv_dr saved[KVM_NDR];
+    unsigned ndr = k->ndr;
+    bool was_stepping = k->stepping;
+    struct kvm_regs r;
+
+    if (!k->resume_break || ioctl(k->fd, KVM_GET_REGS, &r) < 0 || r.rip != k->break_rip) {
+        k->resume_break = false;
+        return 0;
+    }
+    memcpy(saved, k->dr, sizeof(saved));
+    k->ndr = 0;
+    for (unsigned i = 0; i < ndr; i++)
+        if (saved[i].kind != 0 || saved[i].addr != k->break_lin)
+            k->dr[k->ndr++] = saved[i];
+    k->stepping = true;
+    int rc = push_debug(k);
+    if (rc == 0)
+        rc = run_loop(k, ex);
+    k->stepping = was_stepping;
+    memcpy(k->dr, saved, sizeof(saved));
+    k->ndr = ndr;
+    int err = push_debug(k);
+    if (rc < 0 || err < 0)
+        return rc < 0 ? rc : err;
+    /* A slice signal or a kick before the step: still at the breakpoint. */
+    k->resume_break = ex->kind == VEXIT_BUDGET || ex->kind == VEXIT_KICK;
+    if (ex->kind == VEXIT_STEP && !was_stepping) {
+        memset(ex, 0, sizeof(*ex));
+        return 0;
+    }
+    return 1;
+}
+
 static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
 {
     struct kv *k = eng(v);
@@ -781,14 +817,16 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
         snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(VMS_ERR_ENGINE));
         return -VMS_ERR_ENGINE;
     }
-    resume_past_break(k);
     tls_run = k->run;
     uint64_t t0 = now_ns();
-    if (!k->stepping)
-        arm_timer(k, ns < KVM_MIN_SLICE_NS ? KVM_MIN_SLICE_NS : ns);
-    int rc = run_loop(k, ex);
-    if (!k->stepping)
-        arm_timer(k, 0);
+    int rc = step_over_break(k, ex);
+    if (rc == 0) {
+        if (!k->stepping)
+            arm_timer(k, ns < KVM_MIN_SLICE_NS ? KVM_MIN_SLICE_NS : ns);
+        rc = run_loop(k, ex);
+        if (!k->stepping)
+            arm_timer(k, 0);
+    }
     uint64_t spent = now_ns() - t0;
     complete_io(k);
     tls_run = NULL;

@@ -162,6 +162,21 @@ static struct hv *new_hv(uint64_t quantum)
     return hv_create(&hv, &hc) < 0 ? NULL : hv;
 }
 
+/* Real mode at 0:0x1000 with code @code and IVT limit @ivt_limit. */
+static struct vm *boot_code(struct hv *hv, const uint8_t *code, size_t len, uint16_t ivt_limit)
+{
+    struct vm *vm = boot(hv, NULL, &kvm_vcpu_ops, NULL);
+    struct cpu_state s;
+
+    if (!vm || gmem_write(&vm->mem, 0x1000, code, len) < 0)
+        return NULL;
+    x86_reset_state(&s, 0, 0x1000);
+    s.idt.limit = ivt_limit;
+    if (vm_start(vm, &s) < 0)
+        return NULL;
+    return vm;
+}
+
 /* ------------------------------------------------------- roundtrip */
 
 static void fill_regs(struct cpu_state *s)
@@ -384,6 +399,45 @@ static void test_step(uint64_t *kvm_rips, unsigned *nk)
 
 /* ----------------------------------------------------------- debug */
 
+/* A breakpoint inside a loop stops once per iteration; a write
+ * watchpoint stops after the store with the value stored. */
+static void test_debug_loop(void)
+{
+    /* mov ecx, 5; 1: out 0x80, al; dec ecx; jnz 1b; mov byte [0x2000], 0x55; hlt */
+    static const uint8_t code[] = { 0x66, 0xB9, 5, 0, 0, 0, 0xE6, 0x80, 0x66, 0x49, 0x75, 0xFA,
+                                    0xC6, 0x06, 0x00, 0x20, 0x55, 0xF4 };
+    struct hv *hv = new_hv(0);
+    struct vm *vm = hv ? boot_code(hv, code, sizeof(code), 0x3FF) : NULL;
+    struct vcpu_debug d = { .nbreak = 1, .brk = { 0x1006 }, .nwatch = 1,
+                            .watch = { { .addr = 0x2000, .len = 1, .kind = WATCH_WRITE } } };
+    struct vcpu_exit ex;
+    struct cpu_state s;
+    unsigned breaks = 0, watches = 0;
+
+    if (!vm || vm->vcpu[0]->ops->set_debug(vm->vcpu[0], &d) < 0) {
+        FAIL("debug: loop guest: %s", vms_lasterr(VMS_ERR_ENGINE));
+        hv_destroy(hv);
+        return;
+    }
+    struct vcpu *v = vm->vcpu[0];
+    for (unsigned i = 0; i < 20; i++) {
+        if (v->ops->run(v, 100000000, &ex) < 0 || v->ops->get_state(v, &s) < 0)
+            break;
+        if (ex.kind == VEXIT_BREAK && s.rip == 0x1006 && s.gpr[GPR_RCX] == 5 - breaks)
+            breaks++;
+        else if (ex.kind == VEXIT_WATCH && ex.addr == 0x2000 && ex.value == 0x55 && s.rip == 0x1011)
+            watches++;
+        else if (ex.kind != VEXIT_BUDGET)
+            break;
+    }
+    if (breaks == 5 && watches == 1 && ex.kind == VEXIT_HLT)
+        OK("debug: a loop breakpoint stopped 5 times, the write watchpoint once, after the store");
+    else
+        FAIL("debug: loop guest: %u breaks (want 5), %u watch stops (want 1), last exit %d at %#llx",
+             breaks, watches, ex.kind, (unsigned long long)s.rip);
+    hv_destroy(hv);
+}
+
 static void test_debug(const uint64_t *rips, unsigned n)
 {
     if (!kvm_engine_debug_trusted()) {
@@ -391,6 +445,7 @@ static void test_debug(const uint64_t *rips, unsigned n)
                "under emulation (VMSCOPE_KVM_NESTED=1)\n");
         return;
     }
+    test_debug_loop();
     /* An address executed exactly once in the traced steps, after some. */
     uint64_t target = 0;
     for (unsigned i = n / 2; i < n && !target; i++) {
@@ -549,21 +604,6 @@ static void test_migrate(void)
 }
 
 /* ---------------------------------------------------------- errors */
-
-/* Real mode at 0:0x1000 with code @code and IVT limit @ivt_limit. */
-static struct vm *boot_code(struct hv *hv, const uint8_t *code, size_t len, uint16_t ivt_limit)
-{
-    struct vm *vm = boot(hv, NULL, &kvm_vcpu_ops, NULL);
-    struct cpu_state s;
-
-    if (!vm || gmem_write(&vm->mem, 0x1000, code, len) < 0)
-        return NULL;
-    x86_reset_state(&s, 0, 0x1000);
-    s.idt.limit = ivt_limit;
-    if (vm_start(vm, &s) < 0)
-        return NULL;
-    return vm;
-}
 
 static void test_errors(void)
 {
