@@ -116,6 +116,21 @@ done
 make_hostile
 hostile
 
+# Several KVM VMs in one vmscope, sharing two simulated pCPUs with short
+# slices: each VM's I/O events and injections are the single run's.
+"$PROG" run --engine kvm --vms 3 --pcpus 2 --quantum 20000 --timeout 120 \
+    --trace "$TMP/multi.jsonl" "$(image_of protected)" >/dev/null 2>"$TMP/multi.err"
+st=$?
+[ $st -eq "$(cat "$REFS/protected.status")" ] || fail "3 VMs on KVM: status $st: $(head -c 300 "$TMP/multi.err")"
+for vm in 0 1 2; do
+    grep "\"vm\":$vm," "$TMP/multi.jsonl" >"$TMP/multi.$vm.jsonl"
+    io_events "$TMP/multi.$vm.jsonl" >"$TMP/multi.$vm.io"
+    cmp -s "$TMP/multi.$vm.io" "$REFS/protected.io" &&
+        ok "3 VMs x 2 pCPUs on KVM: vm$vm's $(wc -l <"$TMP/multi.$vm.io") I/O events and injections are the single run's" ||
+        fail "3 VMs on KVM: vm$vm's I/O events differ from the single run's"
+done
+rm -f "$TMP"/multi.*
+
 if [ -n "$KVMTEST" ]; then
     "$KVMTEST" "$SCN" "$REFS" || fail "$KVMTEST failed"
 fi
