@@ -96,6 +96,7 @@ if [ "$mode" = --make-refs ]; then
 fi
 
 n=0
+t0=$(date +%s)
 for s in $(scenarios); do
     n=$((n + 1))
     make_ref "$s"
@@ -113,8 +114,10 @@ for s in $(scenarios); do
         diff "$REFS/$s.io" "$TMP/$s.io" | head -n 10; }
 done
 [ "$n" -ge 3 ] || fail "only $n scenarios found in $SCN"
+echo "  ($(( $(date +%s) - t0 )) s)"
 make_hostile
 hostile
+echo "  ($(( $(date +%s) - t0 )) s)"
 
 # Several KVM VMs in one vmscope, sharing two simulated pCPUs with short
 # slices: each VM's I/O events and injections are the single run's.
@@ -131,6 +134,7 @@ for vm in 0 1 2; do
 done
 rm -f "$TMP"/multi.*
 
+echo "  ($(( $(date +%s) - t0 )) s)"
 if [ -n "$KVMTEST" ]; then
     "$KVMTEST" "$SCN" "$REFS" || fail "$KVMTEST failed"
 fi

@@ -557,7 +557,7 @@ static void migrate_one(const char *name, const struct vcpu_ops *a, const struct
     }
     fclose(f);
     struct capture cap = { .buf = malloc(OUT_MAX) };
-    static const unsigned points[] = { 1, 8, 40 };
+    static const unsigned points[] = { 1, 8 };
     for (unsigned i = 0; i < sizeof(points) / sizeof(points[0]) && cap.buf; i++) {
         cap.n = 0;
         int m = run_moved(name, a, b, points[i], &cap, &got);
