@@ -837,6 +837,10 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
         ex->executed = 1;
     if (!ex->rip)
         ex->rip = exit_rip(k);
+    if (rc < 0 && ex->kind != VEXIT_ERROR) {
+        ex->kind = VEXIT_ERROR;
+        snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(rc));
+    }
     return rc < 0 ? rc : 0;
 }
 
