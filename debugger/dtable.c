@@ -116,14 +116,14 @@ void dtable_decode_seg(struct dbg_desc *d, uint64_t lo, uint64_t hi, bool long_m
     if (d->gate) {
         gate_fields(d, lo, hi, wide);
         snprintf(d->kind, sizeof(d->kind), "%s", system_name(d->type, long_mode));
-        snprintf(d->text, sizeof(d->text), "%s -> %04x:%#llx dpl%u%s", d->kind,
+        snprintf(d->text, sizeof(d->text), "%s -> %04x:0x%llx dpl%u%s", d->kind,
                  d->gate_sel, (unsigned long long)d->gate_off, d->dpl,
                  d->present ? "" : " not-present");
         return;
     }
     x86_desc_decode(lo, hi, wide, &d->seg);
     dtable_seg_kind(&d->seg, long_mode, d->kind, sizeof(d->kind));
-    snprintf(d->text, sizeof(d->text), "%-18s base=%#llx limit=%#x dpl%u%s%s", d->kind,
+    snprintf(d->text, sizeof(d->text), "%-18s base=0x%llx limit=0x%x dpl%u%s%s", d->kind,
              (unsigned long long)d->seg.base, d->seg.limit, d->dpl,
              d->seg.g ? " G" : "", d->present ? "" : " not-present");
 }
@@ -137,7 +137,7 @@ void dtable_decode_gate(struct dbg_desc *d, uint64_t lo, uint64_t hi, bool long_
     if (d->system && type_is_gate(d->type) && d->type != SYSTYPE_CALL16 && d->type != SYSTYPE_CALL)
         snprintf(d->kind, sizeof(d->kind), "%s", system_name(d->type, long_mode));
     else
-        snprintf(d->kind, sizeof(d->kind), "invalid gate type %#x", d->type);
+        snprintf(d->kind, sizeof(d->kind), "invalid gate type 0x%x", d->type);
     if (lo == 0 && hi == 0) {
         snprintf(d->kind, sizeof(d->kind), "empty");
         snprintf(d->text, sizeof(d->text), "empty");
@@ -148,7 +148,7 @@ void dtable_decode_gate(struct dbg_desc *d, uint64_t lo, uint64_t hi, bool long_
                  d->dpl, d->present ? "" : " not-present");
         return;
     }
-    int n = snprintf(d->text, sizeof(d->text), "%-12s -> %04x:%#llx dpl%u%s", d->kind,
+    int n = snprintf(d->text, sizeof(d->text), "%-12s -> %04x:0x%llx dpl%u%s", d->kind,
                      d->gate_sel, (unsigned long long)d->gate_off, d->dpl,
                      d->present ? "" : " not-present");
     if (d->ist && n > 0 && (size_t)n < sizeof(d->text))
@@ -169,7 +169,7 @@ void dtable_decode_ivt(struct dbg_desc *d, uint32_t raw)
     d->gate_sel = (uint16_t)(raw >> 16);
     d->sym[0] = '\0';
     snprintf(d->kind, sizeof(d->kind), "ivt");
-    snprintf(d->text, sizeof(d->text), "%04x:%04llx (linear %#llx)", d->gate_sel,
+    snprintf(d->text, sizeof(d->text), "%04x:%04llx (linear 0x%llx)", d->gate_sel,
              (unsigned long long)d->gate_off,
              (unsigned long long)(((uint64_t)d->gate_sel << 4) + d->gate_off));
 }

@@ -255,6 +255,11 @@ static int kinds_name(uint32_t kinds, char *buf, size_t len)
     for (size_t i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
         if (kind_words[i].kinds == kinds)
             return snprintf(buf, len, "%s", kind_words[i].word);
+    /* "exit end": one kind of exit, in the words that parse back */
+    for (size_t i = 0; i < sizeof(exit_words) / sizeof(exit_words[0]); i++)
+        if (exit_words[i].kinds == kinds && kinds != KIND(PIO) && kinds != KIND(MMIO) &&
+            kinds != KIND(HLT) && kinds != KIND(SHUTDOWN))
+            return snprintf(buf, len, "exit %s", exit_words[i].word);
     int n = 0;
     for (unsigned k = 0; k < EV_KIND_COUNT; k++)
         if (kinds & (1u << k))
@@ -270,9 +275,9 @@ void dbg_evfilter_format(const struct dbg_evfilter *f, char *buf, size_t len)
     if (f->mode >= 0) ADD(" %s", x86_mode_name((enum x86_mode)f->mode));
     if (f->paging >= 0) ADD(" %s", f->paging ? "paging" : "nopaging");
     if (f->vector >= 0) ADD(" %d", f->vector);
-    if (f->has_range && f->lo == f->hi) ADD(" %#llx", (unsigned long long)f->lo);
+    if (f->has_range && f->lo == f->hi) ADD(" 0x%llx", (unsigned long long)f->lo);
     if (f->has_range && f->lo != f->hi)
-        ADD(" %#llx-%#llx", (unsigned long long)f->lo, (unsigned long long)f->hi);
+        ADD(" 0x%llx-0x%llx", (unsigned long long)f->lo, (unsigned long long)f->hi);
     if (f->write >= 0) ADD(" %s", f->write ? "write" : "read");
     if (f->text[0]) ADD(" %s", f->text);
     if (f->vm >= 0 && f->vcpu >= 0) ADD(" vm%d.vcpu%d", f->vm, f->vcpu);

@@ -59,7 +59,7 @@ void dbg_bits_format(const struct dbg_bitname *t, uint64_t v, char *buf, size_t 
     for (; t->name && n < len; t++) {
         uint64_t field = (v >> t->bit) & ((1ull << t->width) - 1);
         int w = 0;
-        if (t->width > 1)
+        if (t->width > 1 && field)
             w = snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", t->name,
                          (unsigned long long)field);
         else if (field)
@@ -85,6 +85,11 @@ static const struct subreg subregs[] = {
     { "eflags", DREG_RFLAGS, 32, 0 }, { "flags", DREG_RFLAGS, 16, 0 },
     { "fp", DREG_RBP, 64, 0 },
 };
+
+const char *dbg_reg_subname(unsigned i)
+{
+    return i < sizeof(subregs) / sizeof(subregs[0]) ? subregs[i].name : NULL;
+}
 
 int dbg_reg_lookup(const char *name, struct dbg_regref *out)
 {

@@ -19,6 +19,10 @@ uint64_t dbg_regref_get(const struct cpu_state *cpu, const struct dbg_regref *re
  * of ax keeps rax's upper bits). */
 void dbg_regref_put(struct cpu_state *cpu, const struct dbg_regref *ref, uint64_t v);
 
+/* The @i-th name dbg_reg_lookup() accepts besides dbg_reg_names ("eax",
+ * "ax", "al", "eip", "pc", ...), or NULL past the last (completion). */
+const char *dbg_reg_subname(unsigned i);
+
 /* Segment register number for DREG_CS..DREG_TR, or -1. */
 int dbg_reg_seg(enum dbg_reg r);
 

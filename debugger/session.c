@@ -26,7 +26,7 @@
 #include "machine/loader.h"
 #include "machine/memmap.h"
 
-#define POLL_EVERY_ROUNDS 16
+#define POLL_EVERY_ROUNDS 1       /* a round is at most one quantum per pCPU */
 #define POLL_EVERY_STEPS  4096
 
 /* ------------------------------------------------------------- output */
@@ -201,6 +201,17 @@ bool session_symbolize(const struct session *s, uint64_t addr, char *buf, size_t
             buf[0] = '\0';
         return false;
     }
+    /* several names at one address (_erodata, _user_start, user_main):
+     * prefer one not starting with '_', the function students wrote */
+    const struct sym *first = sym;
+    while (first > s->syms.v && first[-1].addr == sym->addr)
+        first--;
+    for (const struct sym *q = first; q < s->syms.v + s->syms.n && q->addr == sym->addr; q++) {
+        if (q->name[0] != '_') {
+            sym = q;
+            break;
+        }
+    }
     if (off)
         snprintf(buf, len, "%s+%llu", sym->name, (unsigned long long)off);
     else
@@ -230,12 +241,58 @@ static struct dbg_bp *bp_by_id(struct session *s, int id)
     return NULL;
 }
 
+/* "uart0 LCR <- 0x03 8N1": remember LCR's last write for the device view. */
+static void note_device_write(struct session *s, const struct event *e)
+{
+    const char *sp = strchr(e->text, ' '), *arrow = strstr(e->text, " <- ");
+    if (!sp || !arrow || arrow <= sp)
+        return;
+    size_t dl = (size_t)(sp - e->text), rl = (size_t)(arrow - sp - 1);
+    if (dl >= sizeof(s->devreg[0].dev) || rl >= sizeof(s->devreg[0].r.reg) || rl == 0)
+        return;
+    struct session_devreg *d = NULL;
+    unsigned last = s->devreg_last;   /* the same register as last time: the common case */
+    for (unsigned k = 0; k < s->ndevreg && !d; k++) {
+        struct session_devreg *c = &s->devreg[(last + k) % s->ndevreg];
+        if (c->vm == e->vm && !strncmp(c->dev, e->text, dl) && !c->dev[dl] &&
+            !strncmp(c->r.reg, sp + 1, rl) && !c->r.reg[rl]) {
+            d = c;
+            s->devreg_last = (unsigned)(c - s->devreg);
+        }
+    }
+    if (!d) {
+        if (s->ndevreg == SESSION_MAX_DEVREGS)
+            return;
+        d = &s->devreg[s->ndevreg++];
+        d->vm = e->vm;
+        memcpy(d->dev, e->text, dl);
+        d->dev[dl] = '\0';
+        memcpy(d->r.reg, sp + 1, rl);
+        d->r.reg[rl] = '\0';
+    }
+    snprintf(d->r.value, sizeof(d->r.value), "%s", arrow + 4);
+    d->r.seq = e->seq;
+}
+
+int session_device_regs(struct session *s, const char *name, struct dbg_devreg *out,
+                        unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < s->ndevreg && n < max; i++)
+        if (s->devreg[i].vm == s->cur_vm && !strcmp(s->devreg[i].dev, name))
+            out[n++] = s->devreg[i].r;
+    return (int)n;
+}
+
 /* Called for every event: an enabled event breakpoint that matches stops
  * the run at the next block boundary (the condition is checked then). */
 static void on_event(void *opaque, const struct event *e)
 {
     struct session *s = opaque;
 
+    if (e->kind == EV_DEVICE)
+        note_device_write(s, e);
     if (!s->running || s->ev_hit)
         return;
     for (unsigned i = 0; i < s->nbp; i++) {
@@ -257,16 +314,28 @@ static void on_event(void *opaque, const struct event *e)
 
 /* ---------------------------------------------------- create/destroy */
 
+static void console_write(struct session *s, const char *text, size_t len)
+{
+    if (s->out && s->out->write)
+        s->out->write(s->out->opaque, text, len);
+    else
+        fwrite(text, 1, len, stdout);
+}
+
+/* Guest serial output; with several VMs each line says whose it is. */
 static void console_to_out(void *opaque, unsigned vm, uint8_t byte)
 {
     struct session *s = opaque;
     char c = (char)byte;
 
-    (void)vm;
-    if (s->out && s->out->write)
-        s->out->write(s->out->opaque, &c, 1);
-    else
-        fputc(byte, stdout);
+    if (s->hv && s->hv->nvm > 1 && (!s->console_mid || s->console_vm != vm)) {
+        char tag[16];
+        int n = snprintf(tag, sizeof(tag), "%s[vm%u] ", s->console_mid ? "\n" : "", vm);
+        console_write(s, tag, (size_t)n);
+    }
+    s->console_mid = byte != '\n';
+    s->console_vm = vm;
+    console_write(s, &c, 1);
 }
 
 static int load_symbols(struct session *s, struct load_result *lr)
@@ -327,7 +396,7 @@ static void reset_stop(struct session *s)
     }
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at %#llx%s%s%s",
+    snprintf(s->last.line, sizeof(s->last.line), "Stopped before the first instruction at 0x%llx%s%s%s",
              (unsigned long long)s->last.pc, sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
 }
 
@@ -344,6 +413,7 @@ static int build(struct session *s)
     int err = hv_create(&s->hv, &hc);
     if (err < 0)
         return err;
+    s->ndevreg = s->devreg_last = 0;
     s->sink = (struct ev_sink){ .emit = on_event, .opaque = s };
     ev_add_sink(&s->hv->ev, &s->sink);
     symtab_fini(&s->syms);
@@ -452,11 +522,11 @@ const struct dbg_bp *session_bp_find(const struct session *s, int id)
     return bp_by_id((struct session *)s, id);
 }
 
-static unsigned count_type(const struct session *s, enum dbg_bp_type t, bool phys)
+static unsigned count_type(const struct session *s, enum dbg_bp_type t)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < s->nbp; i++)
-        if (s->bp[i].type == t && (t != BPT_WATCH || true) && (!phys || s->bp[i].phys))
+        if (s->bp[i].type == t)
             n++;
     return n;
 }
@@ -465,17 +535,18 @@ int session_bp_add(struct session *s, const struct dbg_bp *tmpl, int *id)
 {
     if (s->nbp == SESSION_MAX_BP)
         return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints", SESSION_MAX_BP);
-    if (tmpl->type == BPT_BREAK && count_type(s, BPT_BREAK, false) >= VCPU_MAX_BREAK)
+    if (tmpl->type == BPT_BREAK && count_type(s, BPT_BREAK) >= VCPU_MAX_BREAK)
         return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints", VCPU_MAX_BREAK);
-    if (tmpl->type == BPT_WATCH && count_type(s, BPT_WATCH, false) >= VCPU_MAX_WATCH)
+    if (tmpl->type == BPT_WATCH && count_type(s, BPT_WATCH) >= VCPU_MAX_WATCH)
         return vms_seterr(VMS_ERR_RANGE, "at most %d watchpoints", VCPU_MAX_WATCH);
     if (tmpl->type == BPT_WATCH && (tmpl->len == 0 || tmpl->addr + tmpl->len < tmpl->addr))
         return vms_seterr(VMS_ERR_RANGE, "a watchpoint needs a non-empty range");
     if (tmpl->cond[0]) {
-        /* parse it now: a typo is reported when the breakpoint is set */
+        /* evaluate it now: a typo is reported when the breakpoint is set */
         uint64_t v;
-        if (session_eval(s, tmpl->cond, &v) == -VMS_ERR_SYNTAX)
-            return -VMS_ERR_SYNTAX;
+        int err = session_eval(s, tmpl->cond, &v);
+        if (err < 0 && err != -VMS_ERR_FAULT && err != -VMS_ERR_INVAL)
+            return err;        /* memory it reads may be mapped later */
     }
     struct dbg_bp *b = &s->bp[s->nbp++];
     *b = *tmpl;
@@ -523,8 +594,9 @@ int session_bp_condition(struct session *s, int id, const char *cond)
 
     if (!b)
         return vms_seterr(VMS_ERR_NOTFOUND, "no breakpoint number %d", id);
-    if (cond && cond[0] && session_eval(s, cond, &v) == -VMS_ERR_SYNTAX)
-        return -VMS_ERR_SYNTAX;
+    int err = cond && cond[0] ? session_eval(s, cond, &v) : 0;
+    if (err < 0 && err != -VMS_ERR_FAULT && err != -VMS_ERR_INVAL)
+        return err;            /* a typo or unknown name: now, not at the hit */
     snprintf(b->cond, sizeof(b->cond), "%s", cond ? cond : "");
     return 0;
 }
@@ -581,50 +653,34 @@ const struct dbg_bp *session_bp_at_pc(struct session *s, uint64_t pc)
 
 /* ----------------------------------------------- engine debug state */
 
-/* Linear addresses that map to physical @pa under @c: identity when
- * paging is off, else found by walking the page tables (views.c's
- * mapping summary).  Adds at most @max to @d. */
-static void add_phys_aliases(struct session *s, const struct cpu_state *c, uint64_t pa,
-                             struct vcpu_debug *d)
+/* FNV-1a over the values (never the struct's bytes: padding). */
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-    if (!(c->cr0 & CR0_PG)) {
-        if (d->nbreak < VCPU_MAX_BREAK)
-            d->brk[d->nbreak++] = pa;
-        return;
-    }
-    struct dbg_map_range r[256];
-    unsigned total = 0;
-    int n = session_mappings(s, r, 256, &total);
-    for (int i = 0; i < n && d->nbreak < VCPU_MAX_BREAK; i++)
-        if (pa >= r[i].pa && pa < r[i].pa + r[i].len)
-            d->brk[d->nbreak++] = r[i].va + (pa - r[i].pa);
+    for (int i = 0; i < 8; i++, v >>= 8)
+        h = (h ^ (v & 0xFF)) * 1099511628211ull;
+    return h;
 }
 
 static uint64_t fingerprint(const struct vcpu_debug *d)
 {
-    const uint8_t *p = (const uint8_t *)d;
-    size_t len = offsetof(struct vcpu_debug, brk) + d->nbreak * sizeof(d->brk[0]);
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    uint64_t h = mix(1469598103934665603ull, d->nbreak);
 
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
+    for (unsigned i = 0; i < d->nbreak; i++)
+        h = mix(h, d->brk[i]);
+    h = mix(h, d->nwatch);
     for (unsigned i = 0; i < d->nwatch; i++) {
         const struct vcpu_watch *w = &d->watch[i];
-        uint64_t parts[3] = { w->addr, w->len, (uint64_t)w->kind | ((uint64_t)w->phys << 8) };
-        for (int k = 0; k < 3; k++)
-            h = (h ^ parts[k]) * 1099511628211ull;
+        h = mix(mix(mix(h, w->addr), w->len), (uint64_t)w->kind | ((uint64_t)w->phys << 8));
     }
-    return h ^ d->nwatch;
+    return h;
 }
 
-/* The debug state vCPU @v needs: enabled breakpoints (physical ones at
- * their current linear aliases), internal ones, watchpoints. */
+/* The debug state vCPU @v needs: enabled linear breakpoints, internal
+ * ones, watchpoints.  (Physical breakpoints are checked by the session
+ * after each step: breakpoints_need_steps().) */
 static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
 {
-    struct cpu_state c;
-    bool have_state = false;
-
-    memset(d, 0, offsetof(struct vcpu_debug, brk));
+    (void)v;
     d->nbreak = d->nwatch = 0;
     for (unsigned i = 0; i < s->nibrk && d->nbreak < VCPU_MAX_BREAK; i++)
         d->brk[d->nbreak++] = s->ibrk[i];
@@ -632,27 +688,10 @@ static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
         const struct dbg_bp *b = &s->bp[i];
         if (!b->enabled)
             continue;
-        if (b->type == BPT_WATCH && d->nwatch < VCPU_MAX_WATCH) {
+        if (b->type == BPT_WATCH && d->nwatch < VCPU_MAX_WATCH)
             d->watch[d->nwatch++] = (struct vcpu_watch){ b->addr, b->len, b->wkind, b->phys };
-        } else if (b->type == BPT_BREAK && !b->phys && d->nbreak < VCPU_MAX_BREAK) {
+        else if (b->type == BPT_BREAK && !b->phys && d->nbreak < VCPU_MAX_BREAK)
             d->brk[d->nbreak++] = b->addr;
-        } else if (b->type == BPT_BREAK && b->phys) {
-            if (!have_state && v->ops->get_state(v, &c) < 0)
-                continue;
-            have_state = true;
-            unsigned save_vm = s->cur_vm, save_vcpu = s->cur_vcpu;
-            s->cur_vm = v->vm->index;
-            s->cur_vcpu = v->index;
-            struct cpu_state keep = s->cpu;
-            bool keep_valid = s->cpu_valid;
-            s->cpu = c;
-            s->cpu_valid = true;
-            add_phys_aliases(s, &c, b->addr, d);
-            s->cur_vm = save_vm;
-            s->cur_vcpu = save_vcpu;
-            s->cpu = keep;
-            s->cpu_valid = keep_valid;
-        }
     }
 }
 
@@ -668,6 +707,8 @@ static int apply_debug(struct session *s)
             uint64_t fp = fingerprint(&d);
             if (s->applied_valid[i][k] && s->applied[i][k] == fp)
                 continue;
+            if (!v->ops->set_debug && d.nbreak == 0 && d.nwatch == 0)
+                continue;      /* nothing to ask of an engine without debug support */
             if (!v->ops->set_debug)
                 return vms_seterr(VMS_ERR_UNSUPPORTED, "the %s engine has no breakpoints",
                                   v->ops->name);
@@ -742,12 +783,20 @@ static bool bp_should_stop(struct session *s, struct dbg_bp *b)
     return true;
 }
 
-static bool event_breakpoints_need_steps(const struct session *s)
+/* Breakpoints that only single-stepping makes exact: mode switches and
+ * CR3 loads are seen after a run, not during it; and a physical address's
+ * linear aliases change with every CR3 load and paging switch (each step
+ * checks the physical address of the next instruction instead). */
+static bool breakpoints_need_steps(const struct session *s)
 {
     for (unsigned i = 0; i < s->nbp; i++) {
         const struct dbg_bp *b = &s->bp[i];
-        if (b->type == BPT_EVENT && b->enabled &&
+        if (!b->enabled)
+            continue;
+        if (b->type == BPT_EVENT &&
             (b->ev.kinds == 0 || (b->ev.kinds & ((1u << EV_MODE) | (1u << EV_CR3)))))
+            return true;
+        if (b->type == BPT_BREAK && b->phys)
             return true;
     }
     return false;
@@ -779,69 +828,91 @@ static void where_text(struct session *s, char *buf, size_t len)
 {
     char sym[64];
     session_symbolize(s, s->last.pc, sym, sizeof(sym));
-    int n = snprintf(buf, len, "%#llx", (unsigned long long)s->last.pc);
+    int n = snprintf(buf, len, "0x%llx", (unsigned long long)s->last.pc);
     if (sym[0] && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " <%s>", sym);
 }
 
-/* The one line saying why we stopped. */
+/* A stop line, truncated at its size when an event text is very long. */
+static void line_printf(char *line, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void line_printf(char *line, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Stops whose line is only a phrase, where and who. */
+static const char *const plain_stop[DSTOP_REASON_COUNT] = {
+    [DSTOP_FINISH] = "Run till exit: returned to %s%s",
+    [DSTOP_LOCATION] = "Reached %s%s",
+    [DSTOP_INTERRUPT] = "Interrupted at %s%s",
+    [DSTOP_NONE] = "Running at %s%s",
+};
+
+static void watch_line(const struct dbg_stop *st, const struct dbg_bp *b, const char *at,
+                       const char *who, char *line, size_t len)
+{
+    char val[64];
+
+    if (st->write && b && b->value_ok)
+        snprintf(val, sizeof(val), "0x%llx -> 0x%llx", (unsigned long long)st->old_value,
+                 (unsigned long long)b->value);
+    else
+        snprintf(val, sizeof(val), "value 0x%llx", (unsigned long long)st->value);
+    line_printf(line, len, "Watchpoint %d: %s of %u byte%s at %s0x%llx (%s), now at %s%s",
+                st->bp, st->write ? "write" : "read", st->size, st->size == 1 ? "" : "s",
+                b && b->phys ? "physical " : "", (unsigned long long)st->addr, val, at, who);
+}
+
+static void exited_line(struct session *s, const struct dbg_stop *st, char *line, size_t len)
+{
+    const struct vm *vm = session_cur_vm(s);
+    if (vm->reason[0])
+        snprintf(line, len, "%s", vm->reason);
+    else
+        snprintf(line, len, "%s: %s, status %d", vm->name, vm_state_name(st->vm_state),
+                 st->exit_status);
+}
+
+/* The one line saying why we stopped (also becomes session_last_stop). */
 static void stop_line(struct session *s, struct dbg_stop *st)
 {
-    char at[96], what[160] = "";
-    const struct dbg_bp *b = st->bp ? session_bp_find(s, st->bp) : NULL;
-    const char *multi = s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1 ? " on " : "";
-    char who[32] = "";
+    char at[96], what[160], who[32] = "";
+    const struct dbg_bp *b = st->bp && s->stop_bp.id == st->bp ? &s->stop_bp : NULL;
+    char *line = st->line;
+    size_t len = sizeof(st->line);
 
-    s->last = *st;
+    s->last = *st;                       /* where_text() reads the new pc */
     where_text(s, at, sizeof(at));
-    if (multi[0])
+    if (s->hv->nvm > 1 || session_cur_vm(s)->nvcpu > 1)
         snprintf(who, sizeof(who), " on vm%u.vcpu%u", st->vm, st->vcpu);
-    switch (st->reason) {
-    case DSTOP_STEP:
-        snprintf(st->line, sizeof(st->line), "Stepped %llu instruction%s to %s%s",
-                 (unsigned long long)st->steps, st->steps == 1 ? "" : "s", at, who);
-        break;
-    case DSTOP_BREAKPOINT:
-        snprintf(st->line, sizeof(st->line), "Breakpoint %d, %s%s (hit %llu)", st->bp, at,
-                 who, (unsigned long long)(b ? b->hits : 0));
-        break;
-    case DSTOP_WATCHPOINT:
-        snprintf(st->line, sizeof(st->line), "Watchpoint %d: %s of %u byte%s at %s%#llx "
-                 "(value %#llx), now at %s%s", st->bp, st->write ? "write" : "read",
-                 st->size, st->size == 1 ? "" : "s", b && b->phys ? "physical " : "",
-                 (unsigned long long)st->addr, (unsigned long long)st->value, at, who);
-        break;
-    case DSTOP_EVENT:
+    if ((unsigned)st->reason < DSTOP_REASON_COUNT && plain_stop[st->reason]) {
+        snprintf(line, len, plain_stop[st->reason], at, who);
+    } else if (st->reason == DSTOP_STEP) {
+        snprintf(line, len, "Stepped %llu instruction%s to %s%s", (unsigned long long)st->steps,
+                 st->steps == 1 ? "" : "s", at, who);
+    } else if (st->reason == DSTOP_BREAKPOINT) {
+        snprintf(line, len, "%s %d, %s%s (hit %llu)",
+                 b && b->temporary ? "Temporary breakpoint" : "Breakpoint", st->bp, at, who,
+                 (unsigned long long)(b ? b->hits : 0));
+    } else if (st->reason == DSTOP_WATCHPOINT) {
+        watch_line(st, b, at, who, line, len);
+    } else if (st->reason == DSTOP_EVENT) {
         dbg_event_format(&st->ev, what, sizeof(what));
-        snprintf(st->line, sizeof(st->line), "Event breakpoint %d: %s; stopped at %s%s",
-                 st->bp, what, at, who);
-        break;
-    case DSTOP_FINISH:
-        snprintf(st->line, sizeof(st->line), "Run till exit: returned to %s%s", at, who);
-        break;
-    case DSTOP_LOCATION:
-        snprintf(st->line, sizeof(st->line), "Reached %s%s", at, who);
-        break;
-    case DSTOP_COUNT:
-        snprintf(st->line, sizeof(st->line), "Instruction count %llu reached at %s%s",
+        line_printf(line, len, "Event breakpoint %d: %s; stopped at %s%s", st->bp, what, at,
+                    who);
+    } else if (st->reason == DSTOP_COUNT) {
+        snprintf(line, len, "Instruction count %llu reached at %s%s",
                  (unsigned long long)session_vcpu(s)->insns, at, who);
-        break;
-    case DSTOP_INTERRUPT:
-        snprintf(st->line, sizeof(st->line), "Interrupted at %s%s", at, who);
-        break;
-    case DSTOP_EXITED:
-        snprintf(st->line, sizeof(st->line), "%s (status %d)", session_cur_vm(s)->reason,
-                 st->exit_status);
-        break;
-    case DSTOP_ERROR:
-        snprintf(st->line, sizeof(st->line), "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
-        break;
-    case DSTOP_NONE:
-        snprintf(st->line, sizeof(st->line), "Running at %s%s", at, who);
-        break;
-    case DSTOP_START:
-    case DSTOP_REASON_COUNT:
-        break;
+    } else if (st->reason == DSTOP_EXITED) {
+        exited_line(s, st, line, len);
+    } else if (st->reason == DSTOP_ERROR) {
+        snprintf(line, len, "Error: %s", vms_lasterr(VMS_ERR_ENGINE));
     }
     s->last = *st;
 }
@@ -865,6 +936,7 @@ static bool check_pc(struct session *s, const struct resume *r, uint64_t pc, str
         if (b->enabled && bp_covers(s, b, c, pc) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_BREAKPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -880,17 +952,53 @@ static bool watch_covers(const struct dbg_bp *b, const struct vcpu_exit *ex)
            ex->addr < b->addr + b->len && b->addr < ex->addr + (ex->size ? ex->size : 1);
 }
 
+/* The first (up to 8) watched bytes of watchpoint @b now. */
+static bool watch_value(struct session *s, const struct dbg_bp *b, uint64_t *v)
+{
+    size_t n = b->len < 8 ? (size_t)b->len : 8;
+    *v = 0;
+    int64_t got = b->phys ? session_read_phys(s, b->addr, v, n)
+                          : session_read_virt(s, b->addr, v, n, NULL);
+    return got == (int64_t)n;
+}
+
+static void snapshot_watches(struct session *s)
+{
+    for (unsigned i = 0; i < s->nbp; i++)
+        if (s->bp[i].type == BPT_WATCH)
+            s->bp[i].value_ok = watch_value(s, &s->bp[i], &s->bp[i].value);
+}
+
+/* A write watchpoint (not rwatch/awatch) ignores writes that leave the
+ * value as it was, as gdb's `watch` does. */
+static bool watch_changed(struct session *s, struct dbg_bp *b, uint64_t *old)
+{
+    uint64_t now;
+    bool ok = watch_value(s, b, &now);
+
+    *old = b->value;
+    bool changed = !ok || !b->value_ok || now != b->value;
+    b->value = now;
+    b->value_ok = ok;
+    return b->wkind != WATCH_WRITE || changed;
+}
+
 static bool check_watch(struct session *s, const struct vcpu_exit *ex, struct dbg_stop *st)
 {
+    uint64_t old = 0;
+
+    s->cpu_valid = false;
     for (unsigned i = 0; i < s->nbp; i++) {
         struct dbg_bp *b = &s->bp[i];
-        if (watch_covers(b, ex) && bp_should_stop(s, b)) {
+        if (watch_covers(b, ex) && watch_changed(s, b, &old) && bp_should_stop(s, b)) {
             stop_at(s, st, DSTOP_WATCHPOINT);
             st->bp = b->id;
+            s->stop_bp = *b;
             st->addr = ex->addr;
             st->size = ex->size;
             st->write = ex->write;
             st->value = ex->value;
+            st->old_value = old;
             if (b->temporary)
                 ignore_rc(session_bp_delete(s, b->id));
             return true;
@@ -910,6 +1018,7 @@ static bool check_event(struct session *s, struct dbg_stop *st)
         ignore_rc(session_select(s, s->ev.vm, s->ev.vcpu));
     stop_at(s, st, DSTOP_EVENT);
     st->bp = b->id;
+    s->stop_bp = *b;
     st->ev = s->ev;
     if (b->temporary)
         ignore_rc(session_bp_delete(s, b->id));
@@ -937,7 +1046,7 @@ static void run_once(struct session *s, const struct resume *r, bool *stepped)
 
     *stepped = false;
     hv_dbg_clear(s->hv);
-    if (r->how == RUN_ALL || v->halted || v->vm->state != VM_RUNNING) {
+    if (r->how == RUN_ALL || v->halted || !v->runnable || v->vm->state != VM_RUNNING) {
         hv_round(s->hv);
         *stepped = s->hv->dbg_vcpu == v && s->hv->dbg_exit.kind == VEXIT_STEP;
         return;
@@ -962,7 +1071,8 @@ static bool examine(struct session *s, struct resume *r, bool stepped, struct db
         const struct vcpu_exit *ex = &hv->dbg_exit;
         if (ex->kind == VEXIT_WATCH && check_watch(s, ex, st))
             return true;
-        if (ex->kind == VEXIT_BREAK && r->how == RUN_ALL && check_pc(s, r, ex->addr, st))
+        /* the linear pc from the state: vcpu.h promises only RIP */
+        if (ex->kind == VEXIT_BREAK && r->how == RUN_ALL && check_pc(s, r, session_pc(s), st))
             return true;
     }
     if (check_exited(s, st))
@@ -990,11 +1100,65 @@ static bool interrupted(struct session *s, uint64_t iter, enum run_how how)
     return s->cfg.poll && iter % every == every - 1 && s->cfg.poll(s->cfg.poll_opaque);
 }
 
+/* The state at this stop becomes the base of the next changed-set. */
+static void remember_stop_state(struct session *s)
+{
+    s->prev_cpu = s->stop_cpu;
+    s->prev_vm = s->stop_vm;
+    s->prev_vcpu = s->stop_vcpu;
+    s->have_prev = s->have_stop;
+    const struct cpu_state *c = session_state(s);
+    if (c) {
+        s->stop_cpu = *c;
+        s->stop_vm = s->cur_vm;
+        s->stop_vcpu = s->cur_vcpu;
+        s->have_stop = true;
+    }
+}
+
+/* Engines get the breakpoints, and stepping for the vCPU that steps. */
+static int prepare(struct session *s, struct resume *r, struct vcpu *start)
+{
+    snapshot_watches(s);
+    if (r->how == RUN_ALL && breakpoints_need_steps(s))
+        r->how = RUN_STEP;      /* r->steps == 0: no count */
+    int err = apply_debug(s);
+    if (err == 0)
+        err = stepping_only(s, r->how == RUN_STEP ? start : NULL);
+    s->interrupt = 0;
+    s->ev_hit = false;
+    return err;
+}
+
+/* Run until something stops the guest; fill @st. */
+static void run_until_stop(struct session *s, struct resume *r, struct dbg_stop *st)
+{
+    uint64_t start_total = total_insns(s->hv);
+
+    s->running = true;
+    for (uint64_t iter = 0;; iter++) {
+        bool stepped;
+        if (interrupted(s, iter, r->how)) {
+            stop_at(s, st, DSTOP_INTERRUPT);
+            break;
+        }
+        run_once(s, r, &stepped);
+        if (examine(s, r, stepped, st))
+            break;
+        if (r->max_insns && total_insns(s->hv) - start_total >= r->max_insns) {
+            stop_at(s, st, DSTOP_NONE);
+            break;
+        }
+    }
+    s->running = false;
+    s->interrupt = 0;
+}
+
 static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
 {
     struct dbg_stop st;
     struct vcpu *start = session_vcpu(s);
-    uint64_t start_insns = start->insns, start_total = total_insns(s->hv);
+    uint64_t start_insns = start->insns;
 
     memset(&st, 0, sizeof(st));
     if (check_exited(s, &st)) {
@@ -1003,49 +1167,16 @@ static int resume(struct session *s, struct resume *r, struct dbg_stop *why)
             *why = st;
         return vms_seterr(VMS_ERR_SHUTDOWN, "%s", session_cur_vm(s)->reason);
     }
-    if (r->how == RUN_ALL && event_breakpoints_need_steps(s))
-        r->how = RUN_STEP;      /* r->steps == 0: no count */
-    int err = apply_debug(s);
-    if (err == 0)
-        err = stepping_only(s, r->how == RUN_STEP ? start : NULL);
+    int err = prepare(s, r, start);
     if (err < 0)
         return err;
-    s->interrupt = 0;
-    s->ev_hit = false;
-    s->running = true;
-    for (uint64_t iter = 0;; iter++) {
-        bool stepped;
-        if (interrupted(s, iter, r->how)) {
-            stop_at(s, &st, DSTOP_INTERRUPT);
-            break;
-        }
-        run_once(s, r, &stepped);
-        if (examine(s, r, stepped, &st))
-            break;
-        if (r->max_insns && total_insns(s->hv) - start_total >= r->max_insns) {
-            stop_at(s, &st, DSTOP_NONE);
-            break;
-        }
-    }
-    s->running = false;
-    s->interrupt = 0;
-    st.steps = session_vcpu(s)->insns - (session_vcpu(s) == start ? start_insns : session_vcpu(s)->insns);
-    if (session_vcpu(s) == start)
-        st.steps = start->insns - start_insns;
+    run_until_stop(s, r, &st);
+    /* instructions the stopping vCPU retired in this command, when it is
+     * the one that started it (else 0: it was not stepped) */
+    st.steps = session_vcpu(s) == start ? start->insns - start_insns : 0;
     stop_line(s, &st);
-    if (st.reason != DSTOP_NONE) {
-        s->prev_cpu = s->stop_cpu;
-        s->prev_vm = s->stop_vm;
-        s->prev_vcpu = s->stop_vcpu;
-        s->have_prev = s->have_stop;
-        const struct cpu_state *c = session_state(s);
-        if (c) {
-            s->stop_cpu = *c;
-            s->stop_vm = s->cur_vm;
-            s->stop_vcpu = s->cur_vcpu;
-            s->have_stop = true;
-        }
-    }
+    if (st.reason != DSTOP_NONE)
+        remember_stop_state(s);
     if (why)
         *why = st;
     return 0;
@@ -1150,25 +1281,87 @@ int session_next(struct session *s, uint64_t n, struct dbg_stop *why)
     return err;
 }
 
+/* Is @op (an operand as Capstone prints it) the stack pointer? */
+static bool is_sp(const char *op) { return !strcmp(op, "esp") || !strcmp(op, "rsp") || !strcmp(op, "sp"); }
+
+/* What one prologue instruction does to the stack depth: adds to *delta;
+ * false when it leaves straight-line code or changes SP in a way this
+ * analysis does not follow. */
+static bool prologue_step(const struct dbg_insn *in, unsigned w, int64_t *delta)
+{
+    char mn[16] = "", a[24] = "", b[40] = "";
+
+    if (!in->ok || in->is_call || in->is_ret || in->is_jump)
+        return false;
+    sscanf(in->text, "%15s %23[^,], %39s", mn, a, b);
+    if (!strcmp(mn, "push")) {
+        *delta += w;
+        return true;
+    }
+    if (!strcmp(mn, "pop")) {
+        *delta -= w;
+        return !is_sp(a);
+    }
+    if ((!strcmp(mn, "sub") || !strcmp(mn, "add")) && is_sp(a)) {
+        char *end;
+        long long v = strtoll(b, &end, 0);
+        if (*end)
+            return false;
+        *delta += !strcmp(mn, "sub") ? v : -v;
+        return true;
+    }
+    /* anything else that names SP as its destination is not followed */
+    return !is_sp(a) || !strcmp(mn, "cmp") || !strcmp(mn, "test");
+}
+
+/* Bytes the current function has pushed since its first instruction, by
+ * decoding the straight-line code from its symbol to pc (no frame pointer
+ * needed: -fomit-frame-pointer kernels).  False when pc is not reached
+ * straight from the symbol. */
+bool session_prologue_depth(struct session *s, uint64_t pc, unsigned w, int64_t *delta)
+{
+    struct dbg_insn in[32];
+    uint64_t off;
+    const struct sym *sym = symtab_lookup(&s->syms, pc, &off);
+
+    *delta = 0;
+    if (!sym || off > 256)
+        return false;
+    int n = session_disasm(s, sym->addr, 32, 0, in);
+    for (int i = 0; i < n; i++) {
+        if (in[i].pc == pc)
+            return true;
+        if (in[i].pc > pc || !prologue_step(&in[i], w, delta))
+            return false;
+    }
+    return false;
+}
+
 /* The return address of the current frame and the stack pointer after
- * the return: at a function's first instruction (pc == a symbol's start,
- * the frame not built yet) it is [sp]; otherwise [fp + word]. */
+ * the return: [SP + what the function pushed] while pc is in the
+ * straight-line start of a function, else [FP + word] (frame pointers). */
 static int frame_return(struct session *s, uint64_t *ret, uint64_t *sp_after)
 {
     const struct cpu_state *c = session_state(s);
     unsigned w = session_word(s);
-    uint64_t off = 1, slot, val = 0;
+    uint64_t slot, val = 0;
+    int64_t delta;
 
     if (!c)
         return -VMS_ERR_ENGINE;
-    (void)symtab_lookup(&s->syms, session_pc(s), &off);
-    uint64_t sp = c->gpr[GPR_RSP], fp = c->gpr[GPR_RBP];
-    if (w == 2) { sp &= 0xFFFF; fp &= 0xFFFF; }
-    if (w == 4) { sp &= 0xFFFFFFFF; fp &= 0xFFFFFFFF; }
-    slot = off == 0 ? sp : fp + w;
+    uint64_t mask = w == 8 ? ~0ull : w == 4 ? 0xFFFFFFFFull : 0xFFFFull;
+    uint64_t sp = c->gpr[GPR_RSP] & mask, fp = c->gpr[GPR_RBP] & mask;
+    if (session_prologue_depth(s, session_pc(s), w, &delta) && delta >= 0)
+        slot = sp + (uint64_t)delta;
+    else
+        slot = fp + w;
     uint64_t seg_base = w == 8 ? 0 : c->seg[SEG_SS].base;
     if (session_read_virt(s, seg_base + slot, &val, w, NULL) != (int64_t)w)
-        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at %#llx",
+        return vms_seterr(VMS_ERR_FAULT, "cannot read the return address at 0x%llx",
+                          (unsigned long long)(seg_base + slot));
+    if (!session_plausible_return(s, c, val))
+        return vms_seterr(VMS_ERR_NOTFOUND, "no caller: 0x%llx at 0x%llx is not a return "
+                          "address (outermost frame?)", (unsigned long long)val,
                           (unsigned long long)(seg_base + slot));
     *ret = dbg_code_linear(c, val);
     *sp_after = slot + w;
@@ -1242,7 +1435,7 @@ int64_t session_read_phys(struct session *s, uint64_t pa, void *buf, size_t len)
     const struct gmem *m = &session_cur_vm(s)->mem;
 
     if (pa >= m->size)
-        return vms_seterr(VMS_ERR_FAULT, "physical address %#llx is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical address 0x%llx is outside RAM",
                           (unsigned long long)pa);
     size_t n = len;
     if (n > m->size - pa)
@@ -1274,7 +1467,7 @@ int64_t session_read_virt(struct session *s, uint64_t va, void *buf, size_t len,
         done += chunk;
     }
     if (done == 0 && len > 0)
-        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at %#llx%s%s",
+        return vms_seterr(VMS_ERR_FAULT, "cannot access memory at 0x%llx%s%s",
                           (unsigned long long)va, w->ok ? "" : ": ",
                           w->ok ? " (not RAM)" : pg_fault_name(w->fault));
     return (int64_t)done;
@@ -1285,7 +1478,7 @@ int session_write_phys(struct session *s, uint64_t pa, const void *buf, size_t l
     struct vm *vm = session_cur_vm(s);
 
     if (!gmem_ok(&vm->mem, pa, len))
-        return vms_seterr(VMS_ERR_FAULT, "physical range %#llx+%zu is outside RAM",
+        return vms_seterr(VMS_ERR_FAULT, "physical range 0x%llx+%zu is outside RAM",
                           (unsigned long long)pa, len);
     memcpy(vm->mem.ram + pa, buf, len);
     for (unsigned i = 0; i < vm->nvcpu; i++)
@@ -1308,7 +1501,7 @@ int session_write_virt(struct session *s, uint64_t va, const void *buf, size_t l
         if (chunk > len - done)
             chunk = len - done;
         if (!pg_translate(c, m, a, 0, &w) || !gmem_ok(m, w.pa, chunk))
-            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at %#llx",
+            return vms_seterr(VMS_ERR_FAULT, "cannot write memory at 0x%llx",
                               (unsigned long long)a);
         done += chunk;
     }

@@ -147,8 +147,9 @@ struct dbg_stop {
     uint64_t pc;                /* linear address of the next instruction */
     uint64_t steps;             /* instructions retired by this command */
     int bp;                     /* breakpoint/watchpoint number, else 0 */
-    /* DSTOP_WATCHPOINT: the access */
-    uint64_t addr, value;
+    /* DSTOP_WATCHPOINT: the access; old_value is the watched value before
+     * it (writes) */
+    uint64_t addr, value, old_value;
     unsigned size;
     bool write;
     struct event ev;            /* DSTOP_EVENT: the event that matched */
@@ -161,6 +162,9 @@ const char *dbg_stop_reason_name(enum dbg_stop_reason r);
 
 /* The last stop (DSTOP_START after create/restart). */
 const struct dbg_stop *session_last_stop(const struct session *s);
+/* Print the last stop's line and then the current instruction
+ * ("=> 0x7c05 <start+5>:\tmov ax, 0x10"), as the front ends do. */
+void session_print_stop(struct session *s, struct dbg_out *out);
 
 /* ------------------------------------------------ execution control
  *
@@ -191,9 +195,12 @@ int session_continue(struct session *s, struct dbg_stop *why);
 /* Run until the current vCPU has retired @icount instructions in total
  * (vcpu->insns; shown by `info vms`). */
 int session_run_to_count(struct session *s, uint64_t icount, struct dbg_stop *why);
-/* Continue for at most @max_insns instructions (summed over vCPUs): why->
- * reason is DSTOP_NONE when nothing stopped the guest yet.  Lets a UI keep
- * drawing during a long continue. */
+/* Continue in whole scheduling rounds until @max_insns instructions
+ * (summed over vCPUs) have run or something stops the guest: why->reason
+ * is DSTOP_NONE when nothing did yet.  A round is at most one quantum per
+ * pCPU (1 ms of virtual time by default, a few ms of host time), so a UI
+ * calling this in a loop stays responsive, and the guest runs exactly as
+ * under session_continue(). */
 int session_run_slice(struct session *s, uint64_t max_insns, struct dbg_stop *why);
 
 /* Ask a running command to stop (async-signal-safe). */
@@ -238,7 +245,9 @@ struct dbg_bp {
     enum dbg_bp_type type;
     bool enabled;
     bool temporary;             /* tbreak: deleted when hit */
-    bool phys;                  /* BREAK/WATCH: addr is guest-physical */
+    bool phys;                  /* BREAK/WATCH: addr is guest-physical (an enabled
+                                   physical BREAK makes continue single-step to
+                                   be exact through every mapping) */
     uint64_t addr;              /* BREAK: where; WATCH: range start */
     uint64_t len;               /* WATCH: bytes (1..) */
     unsigned wkind;             /* WATCH: enum vcpu_watch_kind */
@@ -247,6 +256,10 @@ struct dbg_bp {
     uint64_t ignore;            /* hits still to ignore */
     char cond[DBG_SPEC_MAX];    /* condition expression; "" none */
     char spec[DBG_SPEC_MAX];    /* as the user gave it: "main", "*0x7c00" */
+    /* WATCH: the watched bytes (the first 8) when the guest last resumed;
+     * a write watchpoint stops only when a write changes them (gdb) */
+    uint64_t value;
+    bool value_ok;
 };
 
 /* Add a breakpoint from @tmpl (id, hits ignored); *id receives its number.
@@ -261,8 +274,9 @@ int session_bp_ignore(struct session *s, int id, uint64_t count) VMS_MUST_CHECK;
 unsigned session_bp_count(const struct session *s);
 const struct dbg_bp *session_bp_at(const struct session *s, unsigned i);  /* by position */
 const struct dbg_bp *session_bp_find(const struct session *s, int id);
-/* The enabled BREAK breakpoint at linear address @pc (also physical ones
- * whose address @pc maps to), else NULL (for disassembly markers). */
+/* The BREAK breakpoint at linear address @pc (also physical ones whose
+ * address @pc maps to now), an enabled one first; NULL when none (for
+ * the disassembly markers). */
 const struct dbg_bp *session_bp_at_pc(struct session *s, uint64_t pc);
 
 /* ------------------------------------------------------ registers */
@@ -544,6 +558,19 @@ struct dbg_device {
 };
 int session_devices(struct session *s, struct dbg_device *out, unsigned max)
     VMS_MUST_CHECK;
+
+/* A device register as the device last reported a write to it in the
+ * event stream ("uart0 LCR <- 0x03 8N1" gives reg "LCR", value "0x03 8N1"),
+ * remembered from the VM's start (not limited to the event ring). */
+struct dbg_devreg {
+    char reg[24];
+    char value[48];
+    uint64_t seq;            /* event number of that write */
+};
+/* The registers of device @name of the current VM, in the order first
+ * written; returns the number filled. */
+int session_device_regs(struct session *s, const char *name, struct dbg_devreg *out,
+                        unsigned max) VMS_MUST_CHECK;
 
 /* ------------------------------------------------------- events */
 

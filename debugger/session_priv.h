@@ -17,6 +17,15 @@
 #define SESSION_MAX_DISPLAY 16
 #define SESSION_LINE_MAX  512
 
+#define SESSION_MAX_DEVREGS 256
+
+/* The last write to each device register (session_device_regs). */
+struct session_devreg {
+    uint16_t vm;
+    char dev[16];
+    struct dbg_devreg r;
+};
+
 /* A gdb `display`: a command run after every stop. */
 struct session_display {
     int id;
@@ -44,6 +53,7 @@ struct session {
     bool have_stop, have_prev;
     unsigned stop_vm, stop_vcpu, prev_vm, prev_vcpu;
     struct dbg_stop last;
+    struct dbg_bp stop_bp;          /* the breakpoint of the last stop (even if deleted) */
 
     struct dbg_bp bp[SESSION_MAX_BP];
     unsigned nbp;
@@ -56,6 +66,8 @@ struct session {
     bool applied_valid[HV_MAX_VMS][VM_MAX_VCPUS];
     bool stepping[HV_MAX_VMS][VM_MAX_VCPUS];
 
+    struct session_devreg devreg[SESSION_MAX_DEVREGS];
+    unsigned ndevreg, devreg_last;
     struct ev_sink sink;
     bool running;                   /* inside a resume: the sink may stop us */
     bool ev_hit;
@@ -64,6 +76,8 @@ struct session {
     volatile sig_atomic_t interrupt;
 
     struct dbg_out *out;            /* output of the command being run */
+    bool console_mid;               /* guest output ended mid-line */
+    unsigned console_vm;            /* ... of this VM */
     bool batch;
     char last_line[SESSION_LINE_MAX];
     uint64_t last_x;                /* $_ : the last address x examined */
@@ -90,9 +104,13 @@ unsigned session_word(struct session *s);
 /* Reload the hidden part of segment @seg from selector @sel (real mode:
  * base = sel << 4; else the GDT/LDT descriptor). */
 int session_load_seg(struct session *s, struct cpu_state *c, int seg, uint16_t sel);
+/* Bytes the function at @pc has pushed since its first instruction, when
+ * pc is in its straight-line start (decoded from the symbol; word @w). */
+bool session_prologue_depth(struct session *s, uint64_t pc, unsigned w, int64_t *delta);
+/* Is @ret (an offset in CS) a return address worth following: mapped, and
+ * inside a symbol when the image has symbols? */
+bool session_plausible_return(struct session *s, const struct cpu_state *c, uint64_t ret);
 /* Print "=> 0x7c05 <start+5>:\tmov ax, 0x10" for the current pc. */
 void session_print_pc_line(struct session *s, struct dbg_out *out);
-/* The error detail of the last failed session call, as one line. */
-void session_print_stop(struct session *s, struct dbg_out *out);
 
 #endif

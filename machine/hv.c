@@ -136,8 +136,8 @@ static uint64_t run_once(struct hv *hv, struct vcpu *v, uint64_t left, struct vc
 bool hv_run_vcpu(struct hv *hv, struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
 {
     memset(ex, 0, sizeof(*ex));
-    if (v->vm->state != VM_RUNNING)
-        return false;
+    if (v->vm->state != VM_RUNNING || !v->runnable)
+        return false;   /* an AP waiting for INIT/SIPI does not run */
     if (budget == 0)
         budget = 1;
     uint64_t left = budget > UINT64_MAX / VCLOCK_NS_PER_INSN ? UINT64_MAX - 1

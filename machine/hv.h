@@ -67,7 +67,8 @@ bool hv_any_running(const struct hv *hv);
  * instructions, account, handle the exit, report mode/CR3 changes), as
  * one step of its slice; the exit is copied to @ex.  Host time does not
  * advance.  Returns false, running nothing, when @v cannot run now (its
- * VM has stopped, or it is halted with no interrupt to take). */
+ * VM has stopped, it waits for INIT/SIPI, or it is halted with no
+ * interrupt to take). */
 bool hv_run_vcpu(struct hv *hv, struct vcpu *v, uint64_t budget, struct vcpu_exit *ex);
 
 /* Clear the debugger stop state before resuming. */

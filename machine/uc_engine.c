@@ -80,8 +80,13 @@ struct ucv_dbg {
     bool watch_hooked;
     bool skip_armed;               /* the run's first breakpoint hit is skipped */
     uint64_t skip_addr;            /* ... when it is at this linear address */
+    /* watched ranges as guest-physical chunks: memory hooks see physical
+     * addresses (measured on 2.1.4), so linear watchpoints are translated
+     * at the start of each run */
+    struct ucv_wchunk { uint64_t pa, va, len; unsigned idx; } wc[VCPU_MAX_WATCH * 4];
+    unsigned nwc;
     enum ucv_dbg_hit hit;
-    uint64_t hit_addr, hit_value, hit_linear;
+    uint64_t hit_addr, hit_value, hit_pa;
     uint8_t hit_size;
     bool hit_write;
 };
@@ -1060,12 +1065,14 @@ static int ucv_set_step(struct vcpu *v, bool on)
  * stops before the instruction.  The first instruction of a run is never
  * stopped on: resuming at a breakpoint executes it (vcpu.h).
  * Watchpoints: UC_HOOK_MEM_READ/WRITE over every address while any exist
- * (each access then leaves the fast path, ~100 MIPS), checked against
- * the ranges here; a physical watchpoint translates the accessed linear
- * address with our own walker (paging.c, no A/D side effects).  A hit is
- * only noted in the memory hook (stopping there would re-execute the
- * instruction: DESIGN.md); a code hook over every address then stops
- * before the next instruction, so the access has completed.
+ * (each access then leaves the fast path, ~100 MIPS).  Those hooks report
+ * guest-physical addresses (measured on 2.1.4), so the watched ranges are
+ * kept as physical chunks: a linear watchpoint is translated with our own
+ * walker (paging.c, no A/D side effects) at the start of each run, a
+ * physical one is used as it is.  A hit is only noted in the memory hook
+ * (stopping there would re-execute the instruction: DESIGN.md); a code
+ * hook over every address then stops before the next instruction, so the
+ * access has completed.
  */
 static void dbg_clear_hooks(struct ucv *e)
 {
@@ -1088,10 +1095,13 @@ static uint64_t code_linear_now(struct ucv *e)
     return code_linear(&s, s.rip);
 }
 
+static void dbg_translate_watches(struct ucv *e);
+
 /* Run start: a breakpoint at the first instruction does not fire. */
 static void dbg_arm(struct ucv *e)
 {
     e->dbg.hit = DBG_HIT_NONE;
+    dbg_translate_watches(e);
     e->dbg.skip_armed = e->dbg.d.nbreak > 0;
     if (e->dbg.skip_armed)
         e->dbg.skip_addr = code_linear_now(e);
@@ -1112,44 +1122,55 @@ static void on_brk(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     stop_guest(e, STOP_BREAK);
 }
 
-/* Does the access [addr, addr+size) at linear @addr touch watchpoint @w? */
-static bool dbg_watch_match(struct ucv *e, const struct vcpu_watch *w, bool write,
-                            uint64_t addr, unsigned size, uint64_t *where)
+/* The watched ranges under the current paging (see struct ucv_dbg). */
+static void dbg_translate_watches(struct ucv *e)
 {
-    if (!(w->kind & (write ? WATCH_WRITE : WATCH_READ)))
-        return false;
-    if (w->phys) {
-        struct cpu_state s;
-        struct pg_walk pw;
-        paging_state(e, &s);
-        if (!pg_translate(&s, &e->v->vm->mem, addr, 0, &pw))
-            return false;
-        addr = pw.pa;
+    struct cpu_state s;
+
+    e->dbg.nwc = 0;
+    if (e->dbg.d.nwatch == 0)
+        return;
+    paging_state(e, &s);
+    for (unsigned i = 0; i < e->dbg.d.nwatch; i++) {
+        const struct vcpu_watch *w = &e->dbg.d.watch[i];
+        uint64_t va = w->addr, end = w->addr + w->len;
+        while (va < end && e->dbg.nwc < VCPU_MAX_WATCH * 4) {
+            uint64_t chunk = PAGE_SIZE_4K - (va & (PAGE_SIZE_4K - 1));
+            struct pg_walk pw;
+            if (chunk > end - va)
+                chunk = end - va;
+            if (w->phys)
+                chunk = end - va;
+            if (w->phys || pg_translate(&s, &e->v->vm->mem, va, 0, &pw))
+                e->dbg.wc[e->dbg.nwc++] = (struct ucv_wchunk){ w->phys ? va : pw.pa, va, chunk, i };
+            va += chunk;
+        }
     }
-    *where = addr;
-    return addr < w->addr + w->len && w->addr < addr + size;
 }
 
+/* Memory hooks get guest-physical addresses. */
 static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
                    int64_t value, void *opaque)
 {
     struct ucv *e = opaque;
     bool write = type == UC_MEM_WRITE;
-    uint64_t where;
 
     (void)uc;
     if (e->dbg.hit != DBG_HIT_NONE)
         return;                       /* the first access of an instruction wins */
-    for (unsigned i = 0; i < e->dbg.d.nwatch; i++) {
-        if (dbg_watch_match(e, &e->dbg.d.watch[i], write, addr, (unsigned)size, &where)) {
-            e->dbg.hit = DBG_HIT_WATCH;
-            e->dbg.hit_addr = where;
-            e->dbg.hit_size = (uint8_t)size;
-            e->dbg.hit_write = write;
-            e->dbg.hit_value = (uint64_t)value;
-            e->dbg.hit_linear = addr;
-            return;
-        }
+    for (unsigned i = 0; i < e->dbg.nwc; i++) {
+        const struct ucv_wchunk *c = &e->dbg.wc[i];
+        const struct vcpu_watch *w = &e->dbg.d.watch[c->idx];
+        if (!(w->kind & (write ? WATCH_WRITE : WATCH_READ)) ||
+            !(addr < c->pa + c->len && c->pa < addr + (uint64_t)size))
+            continue;
+        e->dbg.hit = DBG_HIT_WATCH;
+        e->dbg.hit_addr = addr >= c->pa ? c->va + (addr - c->pa) : c->va;
+        e->dbg.hit_size = (uint8_t)size;
+        e->dbg.hit_write = write;
+        e->dbg.hit_value = (uint64_t)value;
+        e->dbg.hit_pa = addr;
+        return;
     }
 }
 
@@ -1234,9 +1255,7 @@ static int dbg_exit(struct ucv *e, struct vcpu_exit *ex)
         ex->value = e->dbg.hit_value;
         if (!ex->write) {   /* the value read: it is in memory now */
             uint64_t val = 0;
-            struct pg_walk pw;
-            if (pg_read_linear(&s, &e->v->vm->mem, e->dbg.hit_linear, &val,
-                               ex->size <= 8 ? ex->size : 8, 0, &pw))
+            if (gmem_read(&e->v->vm->mem, e->dbg.hit_pa, &val, ex->size <= 8 ? ex->size : 8) == 0)
                 ex->value = val;
         }
     }

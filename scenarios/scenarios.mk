@@ -28,13 +28,19 @@ SCN_ASFLAGS64 := -m64 -g -Iscenarios/common -MMD -MP
 
 .PHONY: scenarios scenarios-clean
 .PRECIOUS: $(SCN_BUILD)/%/expected.txt $(SCN_BUILD)/%.elf $(SCN_BUILD)/%.o
-scenarios: $(foreach n,$(SCN_NAMES),$(SCN_BUILD)/$(n)/scenario.conf)
+SCN_LESSONS := $(patsubst scenarios/%,$(SCN_BUILD)/%,$(wildcard $(foreach n,$(SCN_NAMES),scenarios/$(n)/lesson.txt)))
+scenarios: $(foreach n,$(SCN_NAMES),$(SCN_BUILD)/$(n)/scenario.conf) $(SCN_LESSONS)
 
 scenarios-clean:
 	rm -rf $(SCN_BUILD)
 
-# Every scenario: copy its metadata and golden transcript next to the image.
+# Every scenario: copy its metadata, golden transcript and lesson (if it
+# has one, docs/LESSONS.md) next to the image.
 $(SCN_BUILD)/%/scenario.conf: scenarios/%/scenario.conf $(SCN_BUILD)/%/expected.txt
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(SCN_BUILD)/%/lesson.txt: scenarios/%/lesson.txt
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -1,6 +1,9 @@
 /* main.c - vmscope's entry point: command dispatch and the headless runner.
  *
  *   vmscope run [options] IMAGE|SCENARIO     run headless (docs/RUN.md)
+ *   vmscope debug [options] IMAGE|SCENARIO   line-mode debugger (docs/DEBUGGER.md)
+ *   vmscope help --markdown                  the debugger's command reference
+ *   vmscope [options] IMAGE|SCENARIO         the terminal UI (docs/TUI.md)
  *   vmscope --help | --version
  */
 #include <errno.h>
@@ -13,7 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debugger/cli.h"
+#include "debugger/gdb_target_vm.h"
+#include "debugger/gdbstub.h"
+#include "debugger/rsp.h"
 #include "debugger/scenario.h"
+#include "tui/app.h"
 #include "machine/engine.h"
 #include "machine/hv.h"
 #include "machine/loader.h"
@@ -33,6 +41,8 @@ struct run_opts {
     char **images;          /* one VM per image (times --vms) */
     unsigned nimages;
     uint64_t quantum;
+    const char *gdb;        /* --gdb PORT|ADDR:PORT, or NULL */
+    unsigned gdb_arch;      /* --gdb-arch (gdbstub_parse_arch) */
 };
 
 static struct hv *g_hv;     /* for the signal handler only */
@@ -48,6 +58,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: vmscope run [options] IMAGE|SCENARIO...\n"
+        "       vmscope debug [--batch FILE] [-ex CMD]... IMAGE|SCENARIO\n"
+        "       vmscope help --markdown\n"
+        "       vmscope [options] IMAGE|SCENARIO   the terminal UI (see --help-tui)\n"
         "       vmscope --help | --version\n"
         "\n"
         "Run a guest headless: its serial output goes to stdout and the exit\n"
@@ -65,6 +78,10 @@ static void usage(FILE *f)
         "  --max-insns N              stop each VM after N instructions\n"
         "  --timeout SEC              stop after SEC seconds of host time\n"
         "  --load-addr ADDR           load IMAGE as a flat binary at ADDR (real mode)\n"
+        "  --gdb [ADDR:]PORT          wait for gdb there before the first instruction\n"
+        "                             (loopback unless ADDR is given; docs/GDB.md)\n"
+        "  --gdb-arch x86-64|i386|i8086  register layout gdb sees (default x86-64;\n"
+        "                             i386/i8086 for guests that stay in 32/16-bit modes)\n"
         "\n"
         "exit status: the debug-exit status (odd), or 0 clean halt with interrupts\n"
         "off, 2 bad image or usage, 4 triple fault, 6 timeout, 8 instruction limit,\n"
@@ -100,7 +117,7 @@ static int parse_count(const char *opt, const char *text, unsigned max, unsigned
 }
 
 enum { OPT_ENGINE = 256, OPT_MEM, OPT_VMS, OPT_PCPUS, OPT_CPUS, OPT_TRACE,
-       OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM };
+       OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM, OPT_GDB, OPT_GDBARCH };
 
 static const struct option run_longopts[] = {
     { "engine", required_argument, NULL, OPT_ENGINE },
@@ -113,6 +130,8 @@ static const struct option run_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "load-addr", required_argument, NULL, OPT_LOADADDR },
     { "quantum", required_argument, NULL, OPT_QUANTUM },
+    { "gdb", required_argument, NULL, OPT_GDB },
+    { "gdb-arch", required_argument, NULL, OPT_GDBARCH },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -131,6 +150,13 @@ static int parse_one(struct run_opts *o, int c, const char *arg)
     case OPT_PCPUS: return parse_count("--pcpus", arg, HV_MAX_PCPUS, &o->pcpus);
     case OPT_CPUS: return parse_count("--cpus", arg, VM_MAX_VCPUS, &o->cpus);
     case OPT_TRACE: o->trace = arg; return 0;
+    case OPT_GDB: o->gdb = arg; return 0;
+    case OPT_GDBARCH:
+        if (gdbstub_parse_arch(arg, &o->gdb_arch) < 0) {
+            fprintf(stderr, "vmscope: --gdb-arch: '%s' is not x86-64, i386 or i8086\n", arg);
+            return -1;
+        }
+        return 0;
     case OPT_MAXINSNS: return parse_u64("--max-insns", arg, &o->max_insns);
     case OPT_QUANTUM: return parse_u64("--quantum", arg, &o->quantum);
     case OPT_LOADADDR: o->flat = true; return parse_u64("--load-addr", arg, &o->load_addr);
@@ -268,6 +294,28 @@ static void run_loop(struct hv *hv, const struct run_opts *o)
     }
 }
 
+/* ---- --gdb: serve gdb on vm0 before (and instead of) the headless run ---- */
+
+/* Serve one gdb session on vm0.  When gdb detaches (or goes away) the
+ * guest runs on headless; when it kills the guest, the VM stops.  Returns
+ * 0, or a process status when --gdb could not be set up. */
+static int serve_gdb(struct hv *hv, const char *spec, unsigned arch)
+{
+    struct gdb_vm_target *t;
+    struct gdbstub_config cfg = { .linear_pc = true, .arch = arch, .quit = &hv->stop };
+    enum gdbstub_end end;
+
+    if (gdb_vm_target_create(&t, hv, hv->vm[0]) < 0)
+        return VMS_STATUS_ENGINE;
+    int err = gdbstub_listen_serve(spec, &gdb_vm_target_ops, t, &cfg, &end);
+    gdb_vm_target_destroy(t);
+    if (err < 0 && !hv->stop) {
+        fprintf(stderr, "vmscope: %s\n", vms_lasterr(err));
+        return VMS_STATUS_BADIMAGE;
+    }
+    return 0;
+}
+
 /* The process status: every VM's if they agree, else the first VM's
  * that is not a clean halt. */
 static int final_status(const struct hv *hv)
@@ -314,9 +362,13 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
     int status = build_vms(hv, o, sc, engine, &con);
     if (status == 0) {
         g_hv = hv;
-        run_loop(hv, o);
+        if (o->gdb)
+            status = serve_gdb(hv, o->gdb, o->gdb_arch);
+        if (status == 0)
+            run_loop(hv, o);
         g_hv = NULL;
-        status = final_status(hv);
+        if (status == 0)
+            status = final_status(hv);
     }
     fflush(stdout);
     if (trace && (fclose(trace) != 0 || js.err)) {
@@ -373,6 +425,18 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 1, argv + 1, argv[0]);
-    fprintf(stderr, "vmscope: unknown command '%s' (try --help)\n", argv[1]);
-    return VMS_STATUS_BADIMAGE;
+    if (!strcmp(argv[1], "debug"))
+        return dbg_cli_main(argc - 1, argv + 1, argv[0]);
+    if (!strcmp(argv[1], "help"))
+        return dbg_cli_help(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--has-tui"))
+        return tui_available() ? 0 : 1;
+    if (!strcmp(argv[1], "--help-keys"))
+        return tui_help_keys();
+    if (!strcmp(argv[1], "--help-tui")) {
+        char *help[] = { argv[0], "--help", NULL };
+        return tui_main(2, help);
+    }
+    /* Anything else is `vmscope [options] IMAGE|SCENARIO`: the TUI. */
+    return tui_main(argc, argv);
 }

@@ -89,5 +89,22 @@ rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
 wait $pid
 printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(echo "${rss:-0} / 16 / 1024" | bc -l)"
 
+# The debugger: one step plus a refresh of every view model (registers
+# with the changed-set, 30 lines of disassembly, the page walk of RIP).
+echo
+"$OUT/bench_debugger"
+
+# The TUI: a step plus a full redraw of every pane at 200x60, per layout
+# (tests/bench/bench_tui.c; the target is <= 2 ms median).
+echo
+"$OUT/bench_tui" protected
+# ... and on a real (pseudo-)terminal of 200x60, curses flush included
+if command -v script >/dev/null 2>&1; then
+    rm -f "$OUT/tui-term.txt"
+    LINES=60 COLUMNS=200 TERM=xterm-256color script -qec \
+        "$OUT/bench_tui protected --term $OUT/tui-term.txt" /dev/null >/dev/null 2>&1
+    cat "$OUT/tui-term.txt" 2>/dev/null || echo "bench_tui --term: no result"
+fi
+
 # Exits/s and single steps/s per engine, KVM nested too.
 sh tests/bench/kvm_bench.sh
