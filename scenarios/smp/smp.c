@@ -48,7 +48,7 @@
 #define REDIR_MASKED 0x10000
 
 /* ---- vectors ---- */
-#define V_TIMER      0x40
+#define V_TIMER      0x30		/* priority class 3: a TPR of 0x30 blocks it alone */
 #define V_IPI        0x41
 #define V_IPI_ALL    0x42
 #define V_PIT        0x43
@@ -240,15 +240,18 @@ static void eoi(void) { lapic_w(LAPIC_EOI, 0); }
 static unsigned idx(void) { return my_id() % MAX_CPUS; }
 
 /* The periodic timer is stopped by its last tick's handler, with
- * interrupts still off: no further tick can arrive however late the CPU
- * runs (host-time engines, a descheduled vCPU), so every engine sees the
- * same interrupts and the same I/O. */
+ * interrupts still off, and the task priority raised over its class: a
+ * tick latched in the IRR meanwhile (a host-time engine such as KVM, or a
+ * descheduled vCPU, can run late) is never delivered.  So every engine
+ * sees the same interrupts and the same I/O. */
 static volatile unsigned ticks_wanted[MAX_CPUS];
 void on_timer(void)
 {
 	unsigned me = idx();
-	if (++ticks[me] == ticks_wanted[me])
+	if (++ticks[me] == ticks_wanted[me]) {
 		lapic_w(LAPIC_TIMER, LVT_MASKED);
+		lapic_w(LAPIC_TPR, V_TIMER);
+	}
 	eoi();
 }
 void on_ipi(void) { ipis[idx()]++; eoi(); }
@@ -398,12 +401,15 @@ static void start_ap(unsigned i)
 	kprintf("cpu%u: IPI 0x%x received from cpu%u\n", my_id(), V_IPI_ALL, id);
 }
 
-/* The third PIT interrupt masks its I/O APIC pin from the handler, for
- * the same reason as the timer's last tick (on_timer). */
+/* The third PIT interrupt masks its I/O APIC pin from the handler and
+ * raises the task priority over its class (the AP takes no interrupt
+ * after it), for the same reason as the timer's last tick (on_timer). */
 void on_pit(void)
 {
-	if (++pit_ticks[idx()] == 3)
+	if (++pit_ticks[idx()] == 3) {
 		ioapic_w(IOAPIC_REDIR + 2 * mp.irq_pin[0], REDIR_MASKED | V_PIT);
+		lapic_w(LAPIC_TPR, V_PIT);
+	}
 	eoi();
 }
 
