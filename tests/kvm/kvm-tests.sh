@@ -24,11 +24,15 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok()   { echo "ok: $*"; }
 
 # The I/O events of a JSON Lines trace, one per line, without times or
-# RIPs, in stream order with the PIC's injections (vector and the RIP the
+# RIPs, with the PIC's and APICs' injections (vector and the RIP the
 # interrupt arrived at: no in-kernel irqchip, so they are vmscope's own).
+# Each vCPU's events in stream order, one vCPU after the other: how the
+# vCPUs of an SMP guest interleave depends on when each was scheduled
+# (host time on KVM), what each one does must not.
 io_events() {
-    sed -n -E -e 's/.*"kind":"(pio|mmio)".*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/\1 \2 \3 \4 \5/p' \
-        -e 's/.*"kind":"inject".*"rip":([0-9]+),"vector":([0-9]+).*/inject \2 at \1/p' "$1"
+    sed -n -E -e 's/.*"kind":"(pio|mmio)".*"vcpu":([0-9]+).*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/cpu\2 \1 \3 \4 \5 \6/p' \
+        -e 's/.*"kind":"inject".*"vcpu":([0-9]+).*"rip":([0-9]+),"vector":([0-9]+).*/cpu\1 inject \3 at \2/p' "$1" |
+        sort -s -k1,1
 }
 
 image_of() {   # image_of NAME
