@@ -112,7 +112,7 @@ for s in $(scenarios); do
         fail "$s: serial output differs"; diff "$REFS/$s.out" "$TMP/$s.out" | head -n 10; }
     nio=$(wc -l <"$TMP/$s.io")
     [ "$nio" -gt 0 ] || fail "$s: no I/O events on KVM"
-    ninj=$(grep -c '^inject' "$TMP/$s.io")
+    ninj=$(grep -c ' inject ' "$TMP/$s.io")
     cmp -s "$REFS/$s.io" "$TMP/$s.io" && ok "$s: $nio port-I/O/MMIO events and injections ($ninj) identical" || {
         fail "$s: I/O events differ (KVM $nio, Unicorn $(wc -l <"$REFS/$s.io"))"
         diff "$REFS/$s.io" "$TMP/$s.io" | head -n 10; }
