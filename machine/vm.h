@@ -54,6 +54,14 @@ struct vm_config {
     uint64_t insn_limit;            /* 0: none */
     vm_console_fn console;          /* UART output; NULL: dropped */
     void *console_opaque;
+    /* PC devices (docs/PC.md) */
+    const char *disk[2];            /* ATA primary master, slave images; NULL: none */
+    unsigned disk_flags[2];         /* ATA_SNAPSHOT, ATA_READONLY (ata.h) */
+    bool rtc_fixed;                 /* RTC starts at rtc_epoch, else at the host time */
+    int64_t rtc_epoch;              /* Unix seconds, UTC */
+    /* One-line messages for the user (bad sector numbers, read-only
+     * disks); called with console_opaque; NULL: dropped. */
+    void (*notice)(void *opaque, unsigned vm, const char *line);
 };
 
 struct vm {
