@@ -239,10 +239,24 @@ static void wait_stage(unsigned s) { while (stage != s) cpu_relax(); }
 static void eoi(void) { lapic_w(LAPIC_EOI, 0); }
 static unsigned idx(void) { return my_id() % MAX_CPUS; }
 
-void on_timer(void) { ticks[idx()]++; eoi(); }
+/* The periodic timer and the PIT are masked by the handler of the last
+ * interrupt wanted, so no further one can arrive, however the CPUs are
+ * scheduled (the I/O trace is then the same on every engine). */
+void on_timer(void)
+{
+	unsigned i = idx();
+	if (++ticks[i] == TICKS && (lapic_r(LAPIC_TIMER) & LVT_PERIODIC))
+		lapic_w(LAPIC_TIMER, LVT_MASKED);
+	eoi();
+}
 void on_ipi(void) { ipis[idx()]++; eoi(); }
 void on_ipi_all(void) { ipis_all[idx()]++; eoi(); }
-void on_pit(void) { pit_ticks[idx()]++; eoi(); }
+void on_pit(void)
+{
+	if (++pit_ticks[idx()] == 3)	/* the boot CPU waits meanwhile */
+		ioapic_w(IOAPIC_REDIR + 2 * mp.irq_pin[0], REDIR_MASKED | V_PIT);
+	eoi();
+}
 void on_spurious(void) { }		/* no EOI for the spurious vector */
 void on_other(void)
 {
@@ -398,8 +412,8 @@ static void pit_to_ap(unsigned id)
 	pit_init(100);
 	stage = 6;
 	wait_stage(7);
-	ioapic_w(IOAPIC_REDIR + 2 * pin, REDIR_MASKED | V_PIT);
-	kprintf("cpu%u: I/O APIC pin %d masked again\n", my_id(), pin);
+	kprintf("cpu%u: I/O APIC pin %d %s\n", my_id(), pin,
+		(ioapic_r(IOAPIC_REDIR + 2 * pin) & REDIR_MASKED) ? "masked again" : "still unmasked");
 }
 
 static void bsp_timer_oneshot(unsigned me)
