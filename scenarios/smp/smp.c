@@ -291,7 +291,10 @@ static void ap_timer_periodic(unsigned me)
 {
 	lapic_w(LAPIC_TDCR, TDCR_DIV16);
 	lapic_w(LAPIC_TIMER, LVT_PERIODIC | V_TIMER);
-	lapic_w(LAPIC_TICR, 62500);		/* 1 ms at 1 GHz / 16 */
+	/* 10 ms at 1 GHz / 16: ten scheduler quanta, so no second tick can
+	 * be latched while this CPU waits for a slice between the last
+	 * wanted tick and its handler's mask. */
+	lapic_w(LAPIC_TICR, 625000);
 	while (ticks[me] < TICKS)
 		sti_hlt();
 	lapic_w(LAPIC_TIMER, LVT_MASKED);
