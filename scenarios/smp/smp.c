@@ -231,6 +231,7 @@ static volatile unsigned stage;		/* advanced by the CPU whose turn it is */
 volatile uint32_t ap_stack_top;
 static uint8_t ap_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
 static volatile int failed;
+static volatile int sipi_done;		/* the boot CPU sent its last STARTUP */
 
 static void cpu_relax(void) { __asm__ volatile("pause"); }
 static void sti_hlt(void) { __asm__ volatile("sti; hlt; cli"); }
@@ -283,6 +284,16 @@ static void send_ipi(uint32_t dest, uint32_t lo)
 	lapic_w(LAPIC_ICRLO, lo);
 	while (lapic_r(LAPIC_ICRLO) & ICR_BUSY)
 		cpu_relax();
+}
+
+/* A fixed IPI after which this CPU touches no device until the target
+ * answers through memory: every device access of the two CPUs then comes
+ * in one order, however they are scheduled (the I/O trace is the same on
+ * every engine). */
+static void send_ipi_quiet(uint32_t dest, uint32_t lo)
+{
+	lapic_w(LAPIC_ICRHI, dest << 24);
+	lapic[LAPIC_ICRLO / 4] = lo;
 }
 
 /* ---- application processors ---- */
@@ -351,6 +362,8 @@ static void bsp_shared_code(void)
 
 void ap_main(void)
 {
+	while (!sipi_done)	/* no device access before the boot CPU's last STARTUP */
+		cpu_relax();
 	unsigned me = idx();
 
 	idt_load();
@@ -363,7 +376,7 @@ void ap_main(void)
 	while (ipis[me] == 0)		/* the boot CPU sends a fixed IPI */
 		sti_hlt();
 	kprintf("cpu%u: IPI 0x%x received; sending 0x%x to all but self\n", me, V_IPI, V_IPI_ALL);
-	send_ipi(0, ICR_ALL_BUT_SELF | V_IPI_ALL);
+	send_ipi_quiet(0, ICR_ALL_BUT_SELF | V_IPI_ALL);
 	stage = 5;
 	wait_stage(6);
 	while (pit_ticks[me] < 3)	/* PIT IRQ0 via the I/O APIC */
@@ -388,16 +401,18 @@ static void start_ap(unsigned i)
 	volatile uint16_t *warm = phys(0x467);
 	warm[0] = 0;
 	warm[1] = AP_START >> 4;
+	sipi_done = 0;
 	send_ipi(id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
 	send_ipi(id, ICR_INIT | ICR_LEVEL);	/* de-assert */
 	for (int k = 0; k < 2; k++)		/* the second is ignored */
 		send_ipi(id, ICR_STARTUP | (AP_START >> 12));
+	sipi_done = 1;
 	wait_stage(1);
 	kprintf("cpu%u: cpu%u is up\n", my_id(), id);
 	stage = 2;
 	wait_stage(3);
 	kprintf("cpu%u: fixed IPI 0x%x -> cpu%u\n", my_id(), V_IPI, id);
-	send_ipi(id, V_IPI);
+	send_ipi_quiet(id, V_IPI);
 	wait_stage(5);
 	while (ipis_all[idx()] == 0)
 		sti_hlt();
