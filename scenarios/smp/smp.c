@@ -231,6 +231,7 @@ static volatile unsigned stage;		/* advanced by the CPU whose turn it is */
 volatile uint32_t ap_stack_top;
 static uint8_t ap_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
 static volatile int failed;
+static volatile int sipi_done;		/* the boot CPU sent its last STARTUP */
 
 static void cpu_relax(void) { __asm__ volatile("pause"); }
 static void sti_hlt(void) { __asm__ volatile("sti; hlt; cli"); }
@@ -239,16 +240,16 @@ static void wait_stage(unsigned s) { while (stage != s) cpu_relax(); }
 static void eoi(void) { lapic_w(LAPIC_EOI, 0); }
 static unsigned idx(void) { return my_id() % MAX_CPUS; }
 
-/* The periodic timer is stopped by its last tick's handler, with
- * interrupts still off, and the task priority raised over its class: a
- * tick latched in the IRR meanwhile (a host-time engine such as KVM, or a
- * descheduled vCPU, can run late) is never delivered.  So every engine
- * sees the same interrupts and the same I/O. */
-static volatile unsigned ticks_wanted[MAX_CPUS];
+/* The periodic timer and the PIT are masked by the handler of the last
+ * interrupt wanted, so no further one can arrive, however the CPUs are
+ * scheduled (the I/O trace is then the same on every engine).  The task
+ * priority is raised over the source's class as well: an interrupt
+ * latched in the IRR before the mask (a vCPU that ran late) is never
+ * delivered. */
 void on_timer(void)
 {
-	unsigned me = idx();
-	if (++ticks[me] == ticks_wanted[me]) {
+	unsigned i = idx();
+	if (++ticks[i] == TICKS && (lapic_r(LAPIC_TIMER) & LVT_PERIODIC)) {
 		lapic_w(LAPIC_TIMER, LVT_MASKED);
 		lapic_w(LAPIC_TPR, V_TIMER);
 	}
@@ -256,7 +257,14 @@ void on_timer(void)
 }
 void on_ipi(void) { ipis[idx()]++; eoi(); }
 void on_ipi_all(void) { ipis_all[idx()]++; eoi(); }
-void on_pit(void);
+void on_pit(void)
+{
+	if (++pit_ticks[idx()] == 3) {	/* the boot CPU waits meanwhile */
+		ioapic_w(IOAPIC_REDIR + 2 * mp.irq_pin[0], REDIR_MASKED | V_PIT);
+		lapic_w(LAPIC_TPR, V_PIT);	/* this CPU takes no interrupt after */
+	}
+	eoi();
+}
 void on_spurious(void) { }		/* no EOI for the spurious vector */
 void on_other(void)
 {
@@ -285,16 +293,29 @@ static void send_ipi(uint32_t dest, uint32_t lo)
 		cpu_relax();
 }
 
+/* A fixed IPI after which this CPU touches no device until the target
+ * answers through memory: every device access of the two CPUs then comes
+ * in one order, however they are scheduled (the I/O trace is the same on
+ * every engine). */
+static void send_ipi_quiet(uint32_t dest, uint32_t lo)
+{
+	lapic_w(LAPIC_ICRHI, dest << 24);
+	lapic[LAPIC_ICRLO / 4] = lo;
+}
+
 /* ---- application processors ---- */
 
 static void ap_timer_periodic(unsigned me)
 {
-	ticks_wanted[me] = ticks[me] + TICKS;
 	lapic_w(LAPIC_TDCR, TDCR_DIV16);
 	lapic_w(LAPIC_TIMER, LVT_PERIODIC | V_TIMER);
-	lapic_w(LAPIC_TICR, 62500);		/* 1 ms at 1 GHz / 16 */
+	/* 10 ms at 1 GHz / 16: ten scheduler quanta, so no second tick can
+	 * be latched while this CPU waits for a slice between the last
+	 * wanted tick and its handler's mask. */
+	lapic_w(LAPIC_TICR, 625000);
 	while (ticks[me] < TICKS)
 		sti_hlt();
+	lapic_w(LAPIC_TIMER, LVT_MASKED);
 	kprintf("cpu%u: %u local APIC timer ticks (periodic)\n", me, TICKS);
 }
 
@@ -348,6 +369,8 @@ static void bsp_shared_code(void)
 
 void ap_main(void)
 {
+	while (!sipi_done)	/* no device access before the boot CPU's last STARTUP */
+		cpu_relax();
 	unsigned me = idx();
 
 	idt_load();
@@ -360,7 +383,7 @@ void ap_main(void)
 	while (ipis[me] == 0)		/* the boot CPU sends a fixed IPI */
 		sti_hlt();
 	kprintf("cpu%u: IPI 0x%x received; sending 0x%x to all but self\n", me, V_IPI, V_IPI_ALL);
-	send_ipi(0, ICR_ALL_BUT_SELF | V_IPI_ALL);
+	send_ipi_quiet(0, ICR_ALL_BUT_SELF | V_IPI_ALL);
 	stage = 5;
 	wait_stage(6);
 	while (pit_ticks[me] < 3)	/* PIT IRQ0 via the I/O APIC */
@@ -385,36 +408,26 @@ static void start_ap(unsigned i)
 	volatile uint16_t *warm = phys(0x467);
 	warm[0] = 0;
 	warm[1] = AP_START >> 4;
+	sipi_done = 0;
 	send_ipi(id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
 	send_ipi(id, ICR_INIT | ICR_LEVEL);	/* de-assert */
 	for (int k = 0; k < 2; k++)		/* the second is ignored */
 		send_ipi(id, ICR_STARTUP | (AP_START >> 12));
+	sipi_done = 1;
 	wait_stage(1);
 	kprintf("cpu%u: cpu%u is up\n", my_id(), id);
 	stage = 2;
 	wait_stage(3);
 	kprintf("cpu%u: fixed IPI 0x%x -> cpu%u\n", my_id(), V_IPI, id);
-	send_ipi(id, V_IPI);
+	send_ipi_quiet(id, V_IPI);
 	wait_stage(5);
 	while (ipis_all[idx()] == 0)
 		sti_hlt();
 	kprintf("cpu%u: IPI 0x%x received from cpu%u\n", my_id(), V_IPI_ALL, id);
 }
 
-/* The third PIT interrupt masks its I/O APIC pin from the handler and
- * raises the task priority over its class (the AP takes no interrupt
- * after it), for the same reason as the timer's last tick (on_timer). */
-void on_pit(void)
-{
-	if (++pit_ticks[idx()] == 3) {
-		ioapic_w(IOAPIC_REDIR + 2 * mp.irq_pin[0], REDIR_MASKED | V_PIT);
-		lapic_w(LAPIC_TPR, V_PIT);
-	}
-	eoi();
-}
-
 /* PIT at 100 Hz -> ISA IRQ0 -> the I/O APIC pin the MP table names, fixed
- * to AP @id; masked by the AP's third interrupt (on_pit), and again here. */
+ * to AP @id; masked again when the AP has seen three. */
 static void pit_to_ap(unsigned id)
 {
 	int pin = mp.irq_pin[0];
@@ -424,8 +437,8 @@ static void pit_to_ap(unsigned id)
 	pit_init(100);
 	stage = 6;
 	wait_stage(7);
-	ioapic_w(IOAPIC_REDIR + 2 * pin, REDIR_MASKED | V_PIT);
-	kprintf("cpu%u: I/O APIC pin %d masked again\n", my_id(), pin);
+	kprintf("cpu%u: I/O APIC pin %d %s\n", my_id(), pin,
+		(ioapic_r(IOAPIC_REDIR + 2 * pin) & REDIR_MASKED) ? "masked again" : "still unmasked");
 }
 
 static void bsp_timer_oneshot(unsigned me)

@@ -41,8 +41,8 @@ ok "cpus= from scenario.conf"
 
 "$PROG" run --timeout 60 --cpus 2 --trace "$TMP/t1.jsonl" "$IMG" >/dev/null 2>&1 </dev/null
 "$PROG" run --timeout 60 --cpus 2 --trace "$TMP/t2.jsonl" "$IMG" >/dev/null 2>&1 </dev/null
-cmp -s "$TMP/t1.jsonl" "$TMP/t2.jsonl" || fail "two traced runs differ"
-ok "deterministic trace ($(wc -l <"$TMP/t1.jsonl") events)"
+if cmp -s "$TMP/t1.jsonl" "$TMP/t2.jsonl"; then ok "deterministic trace ($(wc -l <"$TMP/t1.jsonl") events)"
+else fail "two traced runs differ:"; diff "$TMP/t1.jsonl" "$TMP/t2.jsonl" | head -8 | cut -c1-240; fi
 
 t=$TMP/t1.jsonl
 grep -q '"text":"lapic1 INIT: waiting for STARTUP"' "$t" || fail "no INIT at lapic1"
