@@ -11,6 +11,8 @@
  *   3. ask the firmware to enable A20 (int 15h AX=2401h);
  *   4. switch to 32-bit protected mode with a flat GDT and jump to 0x10000.
  * KERNEL_SECTORS is passed in by kernel.mk (-D) from the kernel's size.
+ * Built with -DFORCE_CHS (disk0-chs.img), it never uses the extension, so
+ * the tests exercise the CHS path of the firmware too.
  *
  * References: Phoenix "Enhanced Disk Drive Specification" 3.0 (int 13h
  * AH=41h/42h and the disk address packet), IBM PC BIOS int 13h AH=02h/08h,
@@ -63,7 +65,9 @@ norm:	sti
 	jne	3f
 	test	$1, %cl
 	jz	3f
+#ifndef FORCE_CHS
 	movb	$1, use_lba
+#endif
 3:	/* int 13h AH=08h: geometry, for the CHS fallback.  CL bits 5-0 =
 	 * sectors per track, DH = last head. */
 	mov	$0x08, %ah

@@ -2,6 +2,7 @@
 #
 #   build/scenarios/kernel/
 #     disk0.img     boot sector + kernel.bin, padded to 1 MiB (boots from it)
+#     disk0-chs.img the same with a boot sector that reads with CHS only
 #     disk1.img     KFS file system with files/* (built by mkfs)
 #     kernel.elf    the kernel with symbols (user code at 0x40000000 inside)
 #     kernel.lst    objdump -d -S of kernel.elf, then of the boot sector (16-bit)
@@ -18,7 +19,7 @@ SCN_K_FILES := $(SCN_K_SRC)/files/motd.txt $(SCN_K_SRC)/files/numbers.txt
 SCN_K_CFLAGS := $(SCN_CFLAGS32) -I$(SCN_K_SRC)
 SCN_K_HOSTCC ?= cc
 
-$(SCN_BUILD)/kernel/scenario.conf: $(SCN_K)/disk0.img $(SCN_K)/disk1.img \
+$(SCN_BUILD)/kernel/scenario.conf: $(SCN_K)/disk0.img $(SCN_K)/disk0-chs.img $(SCN_K)/disk1.img \
 	$(SCN_K)/kernel.elf $(SCN_K)/kernel.lst $(SCN_K)/kernel.sym
 
 $(SCN_K)/%.o: $(SCN_K_SRC)/%.S
@@ -55,16 +56,25 @@ $(SCN_K)/kernel.bin: $(SCN_K)/kernel.elf
 
 # The boot sector reads exactly the kernel's sectors: their count is
 # assembled in.
+# boot-chs: the same boot sector without the LBA extension (-DFORCE_CHS).
+SCN_K_KSECT = $$(( ($$(stat -c %s $(SCN_K)/kernel.bin) + 511) / 512 ))
 $(SCN_K)/boot.elf: $(SCN_K_SRC)/boot.S $(SCN_K_SRC)/boot.ld $(SCN_K)/kernel.bin
-	$(SCN_CC) $(SCN_ASFLAGS32) -DKERNEL_SECTORS=$$(( ($$(stat -c %s $(SCN_K)/kernel.bin) + 511) / 512 )) \
-	  -c $< -o $(SCN_K)/boot.o
+	$(SCN_CC) $(SCN_ASFLAGS32) -DKERNEL_SECTORS=$(SCN_K_KSECT) -c $< -o $(SCN_K)/boot.o
 	$(SCN_LD) -m elf_i386 -T $(SCN_K_SRC)/boot.ld -o $@ $(SCN_K)/boot.o
+$(SCN_K)/boot-chs.elf: $(SCN_K_SRC)/boot.S $(SCN_K_SRC)/boot.ld $(SCN_K)/kernel.bin
+	$(SCN_CC) $(SCN_ASFLAGS32) -DKERNEL_SECTORS=$(SCN_K_KSECT) -DFORCE_CHS -c $< -o $(SCN_K)/boot-chs.o
+	$(SCN_LD) -m elf_i386 -T $(SCN_K_SRC)/boot.ld -o $@ $(SCN_K)/boot-chs.o
 
-$(SCN_K)/boot.bin: $(SCN_K)/boot.elf
+$(SCN_K)/%.bin: $(SCN_K)/%.elf
 	$(SCN_OBJCOPY) -O binary -j .text -j .sig $< $@
-	@test $$(stat -c %s $@) -eq 512 || { echo "boot.bin is not 512 bytes" >&2; rm -f $@; exit 1; }
+	@test $$(stat -c %s $@) -eq 512 || { echo "$@ is not 512 bytes" >&2; rm -f $@; exit 1; }
 
+# A 1 MiB disk: the boot sector, the kernel from sector 1, zeros.
 $(SCN_K)/disk0.img: $(SCN_K)/boot.bin $(SCN_K)/kernel.bin
+	cat $^ > $@.tmp
+	truncate -s 1M $@.tmp
+	mv $@.tmp $@
+$(SCN_K)/disk0-chs.img: $(SCN_K)/boot-chs.bin $(SCN_K)/kernel.bin
 	cat $^ > $@.tmp
 	truncate -s 1M $@.tmp
 	mv $@.tmp $@

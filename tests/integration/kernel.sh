@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# kernel.sh - the teaching kernel (scenarios/kernel, docs/KERNEL.md) under
+# QEMU, the oracle, and on vmscope: the same serial bytes, the same status.
+#
+#   1. QEMU boots disk0.img (its own boot sector, loaded by SeaBIOS) with
+#      disk1.img as primary slave and 2 CPUs; its transcript must equal
+#      scenarios/kernel/expected.txt and its status expect_exit.  The same
+#      again with disk0-chs.img, whose boot sector loads the kernel with
+#      int 13h AH=02h (CHS) instead of the LBA extension.
+#   2. vmscope (--engine unicorn) runs both disk images the same way and
+#      must print the same bytes with the same status as QEMU.  While
+#      vmscope lacks a device the kernel needs, step 2 is skipped (status
+#      77) with a message naming the device.
+#
+# QEMU gets -smp 2,sockets=2: SeaBIOS lists one MP processor entry per
+# package, so with QEMU's default topology for "-smp 2" (one socket, two
+# cores) the MP table would name one CPU.
+#
+# Environment: PROG (./vmscope), QEMU (qemu-system-x86_64), KERNEL_TIMEOUT
+# (seconds per run, default 120), KERNEL_UPDATE=1 rewrites expected.txt
+# from QEMU.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+cd "$(dirname "$0")/../.." || exit 2
+. tests/testlib.sh
+
+QEMU=${QEMU:-qemu-system-x86_64}
+TIMEOUT=${KERNEL_TIMEOUT:-120}
+DIR=$SCN/kernel
+SRC=scenarios/kernel
+
+[ -f "$DIR/scenario.conf" ] || { echo "FAIL: $DIR/scenario.conf missing (make scenarios)"; exit 1; }
+command -v "$QEMU" >/dev/null 2>&1 || { echo "FAIL: $QEMU not found (apt-get install qemu-system-x86)"; exit 1; }
+
+cpus=$(conf kernel cpus)
+disk1=$DIR/$(conf kernel disk1)
+want_rc=$(conf kernel expect_exit)
+
+run_qemu() {	# run_qemu DISK0 OUT
+	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -smp "$cpus,sockets=$cpus,cores=1,threads=1" \
+		-m 256 -nodefaults -display none -no-reboot -serial stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-drive "file=$1,format=raw,if=ide,index=0,snapshot=on" \
+		-drive "file=$disk1,format=raw,if=ide,index=1,snapshot=on" \
+		</dev/null >"$2" 2>"$2.err"
+}
+
+run_vmscope() {	# run_vmscope DISK0 OUT
+	timeout -k 5 "$TIMEOUT" "$PROG" run --engine unicorn --cpus "$cpus" \
+		--disk "$1" --disk "$disk1" --timeout "$TIMEOUT" \
+		</dev/null >"$2" 2>"$2.err"
+}
+
+# ---- 1. the oracle ----
+for img in disk0 disk0-chs; do
+	run_qemu "$DIR/$img.img" "$TMP/$img.qemu"
+	rc=$?
+	if [ "${KERNEL_UPDATE:-0}" = 1 ] && [ $img = disk0 ]; then
+		cp "$TMP/$img.qemu" "$SRC/expected.txt"
+		sed -i "s/^expect_exit=.*/expect_exit=$rc/" "$SRC/scenario.conf"
+		echo "UPDATE: $SRC/expected.txt ($(wc -l <"$SRC/expected.txt") lines), expect_exit=$rc"
+		want_rc=$rc
+	fi
+	[ "$rc" = "$want_rc" ] && ok "QEMU $img: exit status $rc" ||
+		fail "QEMU $img: exit status $rc, wanted $want_rc: $(head -c 300 "$TMP/$img.qemu.err")"
+	if cmp -s "$TMP/$img.qemu" "$SRC/expected.txt"; then ok "QEMU $img: output = expected.txt"
+	else fail "QEMU $img: output differs from $SRC/expected.txt:"; diff "$SRC/expected.txt" "$TMP/$img.qemu" | head -20; fi
+done
+# The transcript shows what it must: a guard against a golden file that
+# lost its point.
+for line in "smp: cpu1 (local APIC id 1) started through INIT/SIPI" \
+	"fs: motd.txt (147 bytes, checksum ok):" "kernel: done" \
+	"pid 4 bad: killed by #PF, error 0x7"; do
+	grep -qF "$line" "$SRC/expected.txt" || fail "expected.txt lacks \"$line\""
+done
+
+# ---- 2. vmscope, once it has every device the kernel drives ----
+missing=()
+if [ ! -x "$PROG" ]; then
+	missing+=("the program itself ($PROG: run make)")
+else
+	"$PROG" run --help 2>&1 | grep -q -- '--disk' ||
+		missing+=("ATA disks and the boot firmware ROM (run --disk; branch pcdev)")
+fi
+has_src() { grep -lqs "$1" machine/*.c; }
+has_src MM_LAPIC_BASE   || missing+=("local APIC (timer, INIT/SIPI; branch apic)")
+has_src MM_IOAPIC_BASE  || missing+=("I/O APIC (branch apic)")
+has_src _MP_            || missing+=("MP tables (branch apic)")
+has_src PORT_I8042_CMD  || missing+=("i8042 keyboard controller (branch pcdev)")
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$fails" -ne 0 ] && finish
+	echo "################################################################"
+	echo "SKIP kernel on vmscope: vmscope lacks what the kernel needs:"
+	for m in "${missing[@]}"; do echo "    - $m"; done
+	echo "(the QEMU oracle half passed)"
+	echo "################################################################"
+	exit 77
+fi
+for img in disk0 disk0-chs; do
+	run_vmscope "$DIR/$img.img" "$TMP/$img.vms"
+	rc=$?
+	q_rc=$want_rc
+	[ "$rc" = "$q_rc" ] && ok "vmscope $img: exit status $rc" ||
+		fail "vmscope $img: exit status $rc, QEMU $q_rc: $(head -c 300 "$TMP/$img.vms.err")"
+	if cmp -s "$TMP/$img.qemu" "$TMP/$img.vms"; then ok "vmscope $img: output = QEMU's"
+	else fail "vmscope $img: output differs from QEMU's:"
+		diff -u --label qemu --label vmscope "$TMP/$img.qemu" "$TMP/$img.vms" | head -30; fi
+done
+finish
