@@ -35,6 +35,11 @@ static void set_field(struct scenario *s, const char *key, const char *val)
         snprintf(s->mem, sizeof(s->mem), "%.*s", (int)sizeof(s->mem) - 1, val);
     else if (!strcmp(key, "expect_exit"))
         s->expect_exit = atoi(val);
+    else if (!strcmp(key, "cpus")) {
+        char *end;
+        unsigned long n = strtoul(val, &end, 10);
+        s->cpus = (*val && !*end && n >= 1 && n <= 255) ? (unsigned)n : 0;
+    }
 }
 
 static int parse_conf(const char *path, struct scenario *s)

@@ -1,7 +1,7 @@
 /* scenario.h - finding a scenario (a guest image plus its metadata) by name.
  *
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
- * kind=, title=, expect_exit=, mem=), the image, its .lst and .sym.  A name
+ * kind=, title=, expect_exit=, mem=, cpus=), the image, its .lst and .sym.  A name
  * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
  * program, then ../share/vmscope/scenarios from the program's directory,
  * then $(PREFIX)/share/vmscope/scenarios.
@@ -21,6 +21,7 @@ struct scenario {
     char title[128];
     char mem[32];             /* suggested --mem, "" if none */
     int expect_exit;          /* -1 if not given */
+    unsigned cpus;            /* suggested --cpus (vCPUs), 0 if none */
 };
 
 /* Resolve @arg: an existing file is an image (no metadata); otherwise a

@@ -97,7 +97,7 @@ static uint64_t run_once(struct vcpu *v, uint64_t left)
                 vm->name, vms_lasterr(VMS_ERR_ENGINE));
         return UINT64_MAX;
     }
-    if (v->halted)
+    if (v->halted || !v->runnable)   /* an AP that got INIT waits for STARTUP */
         return UINT64_MAX;
     memset(&ex, 0, sizeof(ex));
     v->kick = 0;

@@ -111,7 +111,7 @@ struct ucv {
     uc_hook h_write;
     bool write_hooked;
     bool flush_pending;
-    struct ucv_mmio *mmio;
+    struct ucv_mmio **mmio;        /* each its own allocation: Unicorn keeps the pointer */
     unsigned nmmio;
     struct uc_engine_stats st;
     struct icache_slot icache[ICACHE_SLOTS];
@@ -699,16 +699,19 @@ static int map_mmio(struct ucv *e, uint64_t base, uint64_t end)
 {
     if (end <= base)
         return 0;
-    struct ucv_mmio *m = realloc(e->mmio, (e->nmmio + 1) * sizeof(*m));
+    /* The callbacks' opaque must stay put: never realloc the records. */
+    struct ucv_mmio **all = realloc(e->mmio, (e->nmmio + 1) * sizeof(*all));
+    if (!all)
+        return -VMS_ERR_NOMEM;
+    e->mmio = all;
+    struct ucv_mmio *m = malloc(sizeof(*m));
     if (!m)
         return -VMS_ERR_NOMEM;
-    e->mmio = m;
-    m = &e->mmio[e->nmmio];
     *m = (struct ucv_mmio){ .e = e, .base = base };
+    e->mmio[e->nmmio++] = m;
     if (uc_mmio_map(e->uc, base, end - base, on_mmio_read, m, on_mmio_write, m) != UC_ERR_OK)
         return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot map MMIO 0x%llx-0x%llx",
                           (unsigned long long)base, (unsigned long long)end);
-    e->nmmio++;
     return 0;
 }
 
@@ -1126,6 +1129,8 @@ static void ucv_destroy(struct vcpu *v)
     if (e->uc)
         uc_close(e->uc);
     free(e->code_map);
+    for (unsigned i = 0; i < e->nmmio; i++)
+        free(e->mmio[i]);
     free(e->mmio);
     free(e);
     v->engine = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lapic.h"
 #include "memmap.h"
 #include "platform.h"
 
@@ -97,7 +98,10 @@ int vm_create(struct vm **out, unsigned index, const struct vm_config *cfg,
     snprintf(vm->name, sizeof(vm->name), "vm%u", index);
     vm->ev = ev;
     vm->insn_limit = cfg->insn_limit;
-    vm->last_mode = -1;
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+        vm->last_mode[i] = -1;
+        vm->start_at[i] = -1;
+    }
     vclock_init(&vm->clock);
     bus_init(&vm->bus);
     err = gmem_init(&vm->mem, cfg->mem_size);
@@ -162,7 +166,11 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct vm *vm = v->vm;
     struct bus_range *r;
 
-    if (ex->write)
+    /* The local APIC page is per CPU: the accessing vCPU's own APIC. */
+    if (space == BUS_MMIO && ex->addr - MM_LAPIC_BASE < LAPIC_MMIO_SIZE)
+        r = platform_lapic_access(vm->plat, v->index, ex->addr - MM_LAPIC_BASE, ex->size,
+                                  ex->write, &ex->value);
+    else if (ex->write)
         r = bus_write(&vm->bus, space, ex->addr, ex->size, ex->value);
     else
         r = bus_read(&vm->bus, space, ex->addr, ex->size, &ex->value);
@@ -249,26 +257,90 @@ bool vm_handle_exit(struct vcpu *v, struct vcpu_exit *ex)
     return false;
 }
 
-/* ---- interrupts ---- */
+/* ---- interrupts and SMP start-up ---- */
 
 bool vm_irq_pending(struct vcpu *v)
 {
-    return v->index == 0 && platform_irq_pending(v->vm->plat);
+    return platform_irq_pending(v->vm->plat, v->index);
 }
+
+#define START_RESET ((0xF000ll << 16) | 0xFFF0)   /* F000:FFF0 */
+#define APIC_BASE_BSP (1u << 8)                   /* IA32_APIC_BASE.BSP */
+
+void vm_cpu_init(struct vm *vm, unsigned cpu)
+{
+    if (cpu >= vm->nvcpu)
+        return;
+    struct vcpu *v = vm->vcpu[cpu];
+    if (cpu == 0) {
+        vm->start_at[cpu] = START_RESET;
+    } else {
+        vm->start_at[cpu] = -1;
+        v->runnable = false;    /* wait-for-SIPI */
+    }
+    v->halted = false;
+    vcpu_kick(v);
+}
+
+void vm_cpu_startup(struct vm *vm, unsigned cpu, uint8_t vector)
+{
+    if (cpu >= vm->nvcpu)
+        return;
+    struct vcpu *v = vm->vcpu[cpu];
+    vm->start_at[cpu] = (int64_t)vector << 24;    /* CS = VV00, IP = 0 */
+    v->runnable = true;
+    v->halted = false;
+    vcpu_kick(v);
+}
+
+/* Apply a pending INIT/STARTUP: the real-mode reset state at CS:IP, with
+ * the engine's translations dropped (the BSP wrote the start-up code). */
+static int apply_start(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    int64_t at = vm->start_at[v->index];
+    struct cpu_state s;
+
+    if (at < 0)
+        return 0;
+    vm->start_at[v->index] = -1;
+    x86_reset_state(&s, (uint16_t)(at >> 16), (uint16_t)at);
+    if (v->index != 0)
+        s.apic_base &= ~(uint64_t)APIC_BASE_BSP;
+    v->ops->mem_written(v, 0, vm->mem.size);
+    int err = v->ops->set_state(v, &s);
+    if (err < 0)
+        return err;
+    struct event e = { .kind = EV_MODE, .rip = s.rip, .value = MODE_REAL };
+    snprintf(e.text, sizeof(e.text), "real (started at %04llx:%04llx)",
+             (unsigned long long)(at >> 16), (unsigned long long)(at & 0xFFFF));
+    vm_note(v, &e);
+    vm->last_mode[v->index] = MODE_REAL;
+    return 0;
+}
+
+static const char *const irqsrc_names[] = {
+    [IRQSRC_PIC] = "pic irq", [IRQSRC_APIC] = "lapic", [IRQSRC_NMI] = "nmi",
+};
 
 int vm_try_inject(struct vcpu *v)
 {
-    if (!vm_irq_pending(v) || !v->ops->can_inject(v))
+    int err = apply_start(v);
+    if (err < 0)
+        return err;
+    if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
-    int vector = platform_irq_ack(v->vm->plat);
+    enum vcpu_irq_source src = IRQSRC_PIC;
+    int vector = platform_irq_ack(v->vm->plat, v->index, &src);
     if (vector < 0)
         return 0;
     struct cpu_state s;
-    int err = v->ops->get_state(v, &s);
+    err = v->ops->get_state(v, &s);
     if (err < 0)
         return err;
-    struct event e = { .kind = EV_INJECT, .vector = (uint8_t)vector, .rip = s.rip };
-    snprintf(e.text, sizeof(e.text), "pic irq -> vector %d", vector);
+    struct event e = { .kind = EV_INJECT, .vector = (uint8_t)vector, .rip = s.rip,
+                       .value = (uint64_t)src };
+    snprintf(e.text, sizeof(e.text), "%s -> vector %d", irqsrc_names[src], vector);
     err = v->ops->inject(v, (uint8_t)vector);
     if (err < 0)
         return err;
@@ -281,21 +353,22 @@ void vm_check_control(struct vcpu *v)
 {
     struct cpu_state s;
     struct vm *vm = v->vm;
+    unsigned i = v->index;
 
-    if (v->index != 0 || v->ops->get_state(v, &s) < 0)
+    if (!v->runnable || v->ops->get_state(v, &s) < 0)
         return;
     int mode = (int)x86_mode_of(&s) | ((s.cr0 & CR0_PG) ? 0x100 : 0);
-    if (mode != vm->last_mode) {
+    if (mode != vm->last_mode[i]) {
         struct event e = { .kind = EV_MODE, .rip = s.rip, .value = (uint64_t)(mode & 0xFF) };
         snprintf(e.text, sizeof(e.text), "%s%s", x86_mode_name((enum x86_mode)(mode & 0xFF)),
                  (mode & 0x100) ? " paging" : "");
         vm_note(v, &e);
-        vm->last_mode = mode;
+        vm->last_mode[i] = mode;
     }
-    if ((s.cr0 & CR0_PG) && s.cr3 != vm->last_cr3) {
+    if ((s.cr0 & CR0_PG) && s.cr3 != vm->last_cr3[i]) {
         struct event e = { .kind = EV_CR3, .rip = s.rip, .addr = s.cr3 };
         vm_note(v, &e);
-        vm->last_cr3 = s.cr3;
+        vm->last_cr3[i] = s.cr3;
     }
 }
 

@@ -71,9 +71,13 @@ struct vm {
     char reason[160];           /* why it stopped, one line */
     uint64_t insn_limit;        /* 0: none */
     uint64_t insns;             /* retired by all vCPUs */
-    /* last control state seen, for MODE and CR3 events */
-    int last_mode;
-    uint64_t last_cr3;
+    /* per vCPU: last control state seen, for MODE and CR3 events */
+    int last_mode[VM_MAX_VCPUS];
+    uint64_t last_cr3[VM_MAX_VCPUS];
+    /* per vCPU: INIT or STARTUP received, applied by vm_try_inject()
+     * before the vCPU next runs (never inside another engine's run):
+     * -1 none, else the real-mode CS:IP to start at (CS << 16 | IP) */
+    int64_t start_at[VM_MAX_VCPUS];
 };
 
 /* Create VM number @index with @cfg; events go to @ev.  On success *out
@@ -102,12 +106,22 @@ void vm_stop_idle(struct vm *vm);
 void vm_note(struct vcpu *v, struct event *e);
 
 /* Interrupt plumbing for the scheduler: is an interrupt waiting for vCPU
- * @v, and deliver it now if the guest accepts it. */
+ * @v (from its local APIC, or the 8259 through LINT0), and deliver it now
+ * if the guest accepts it.  vm_try_inject() first applies a pending INIT
+ * or STARTUP to @v. */
 bool vm_irq_pending(struct vcpu *v);
 int vm_try_inject(struct vcpu *v);
 
-/* After a run: report mode switches and CR3 changes seen since the last
- * look. */
+/* The APIC bus delivered INIT to vCPU @cpu: an application processor
+ * stops and waits for STARTUP (not runnable); the boot processor restarts
+ * at the reset vector F000:FFF0.  (SDM Vol. 3A 8.4, 10.4.7.3) */
+void vm_cpu_init(struct vm *vm, unsigned cpu);
+/* STARTUP with @vector reached waiting vCPU @cpu: it runs in real mode
+ * from CS = vector << 8, IP = 0. */
+void vm_cpu_startup(struct vm *vm, unsigned cpu, uint8_t vector);
+
+/* After a run: report vCPU @v's mode switches and CR3 changes seen since
+ * its last look. */
 void vm_check_control(struct vcpu *v);
 
 /* Host input for the serial console. */

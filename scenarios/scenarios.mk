@@ -9,7 +9,7 @@
 # a host program.  See docs/SCENARIOS.md.
 
 SCN_BUILD   ?= build/scenarios
-SCN_NAMES   := hello protected longmode kernel
+SCN_NAMES   := hello protected longmode smp kernel
 SCN_CC      ?= gcc
 SCN_LD      ?= ld
 SCN_OBJCOPY ?= objcopy
@@ -108,6 +108,28 @@ $(SCN_LM)/longmode.elf: $(SCN_LM)/longmode64.elf
 	$(SCN_OBJCOPY) -O elf32-i386 $< $@
 
 $(SCN_LM)/longmode.lst: $(SCN_LM)/longmode64.elf
+	$(SCN_OBJDUMP) -d -S $< > $@
+
+# ---- smp: Multiboot ELF32, two CPUs, APICs, MP table ----
+SCN_SMP := $(SCN_BUILD)/smp
+SCN_SMP_OBJ := $(addprefix $(SCN_SMP)/,boot.o smp.o uart.o kprintf.o)
+$(SCN_BUILD)/smp/scenario.conf: $(SCN_SMP)/smp.elf $(SCN_SMP)/smp.lst $(SCN_SMP)/smp.sym
+
+$(SCN_SMP)/%.o: scenarios/smp/%.S
+	@mkdir -p $(dir $@)
+	$(SCN_CC) $(SCN_ASFLAGS32) -c $< -o $@
+$(SCN_SMP)/%.o: scenarios/smp/%.c
+	@mkdir -p $(dir $@)
+	$(SCN_CC) $(SCN_CFLAGS32) -c $< -o $@
+$(SCN_SMP)/%.o: scenarios/common/%.c
+	@mkdir -p $(dir $@)
+	$(SCN_CC) $(SCN_CFLAGS32) -c $< -o $@
+
+$(SCN_SMP)/smp.elf: $(SCN_SMP_OBJ) scenarios/smp/kernel.ld
+	$(SCN_LD) -m elf_i386 -nostdlib -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
+	  -T scenarios/smp/kernel.ld -o $@ $(SCN_SMP_OBJ)
+
+$(SCN_SMP)/smp.lst: $(SCN_SMP)/smp.elf
 	$(SCN_OBJDUMP) -d -S $< > $@
 
 # nm -n: "ADDR T name" lines, sorted by address; absolute symbols (.equ

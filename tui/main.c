@@ -56,10 +56,10 @@ static void usage(FILE *f)
         "\n"
         "options:\n"
         "  --engine auto|unicorn|kvm  CPU engine (default auto: KVM when usable)\n"
-        "  --mem SIZE                 guest RAM, e.g. 64M (default: 64M, or the scenario's)\n"
+        "  --mem SIZE                 guest RAM, e.g. 64M (default: 256M, or the scenario's)\n"
         "  --vms N                    run N copies of the image (default 1)\n"
         "  --pcpus N                  simulated physical CPUs (default 1)\n"
-        "  --cpus N                   vCPUs per VM (default 1)\n"
+        "  --cpus N                   vCPUs per VM (default 1, or the scenario's)\n"
         "  --quantum NS               scheduler time slice in virtual ns (default 1000000)\n"
         "  --trace FILE               write the event stream as JSON Lines (docs/TRACE.md)\n"
         "  --max-insns N              stop each VM after N instructions\n"
@@ -152,7 +152,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
     int c;
 
-    *o = (struct run_opts){ .engine = "auto", .vms = 1, .pcpus = 1, .cpus = 1 };
+    *o = (struct run_opts){ .engine = "auto", .vms = 1, .pcpus = 1, .cpus = 0 };
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
         int r = parse_one(o, c, optarg);
@@ -350,6 +350,8 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     }
     if (o.mem == 0 && (!sc[0].mem[0] || gmem_parse_size(sc[0].mem, &o.mem) < 0))
         o.mem = MM_DEFAULT_RAM;
+    if (o.cpus == 0)   /* the scenario's cpus= when --cpus is not given */
+        o.cpus = sc[0].cpus && sc[0].cpus <= VM_MAX_VCPUS ? sc[0].cpus : 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     return run_hv(&o, sc, engine);

@@ -5,13 +5,14 @@
 #   tests/integration/oracle.sh [--update] [NAME...]
 #
 # For every scenario NAME (default: every scenarios/*/scenario.conf):
-#   1. run build/scenarios/NAME/IMAGE under qemu-system-x86_64 -accel tcg,
+#   1. run build/scenarios/NAME/IMAGE under qemu-system-x86_64 -accel tcg
+#      (-smp N,sockets=N with N = the scenario's cpus=, default 1),
 #      serial port on stdout, isa-debug-exit at port 0xF4; keep the transcript
 #      in $BUILD/oracle/NAME.qemu.out;
 #   2. check it against the golden copy scenarios/NAME/expected.txt and the
 #      exit status against expect_exit in scenario.conf (so a guest that
 #      changed by accident, or a QEMU that behaves differently, is caught);
-#   3. if $PROG (default ./vmscope) exists and runs, run `$PROG run IMAGE`
+#   3. if $PROG (default ./vmscope) exists and runs, run `$PROG run --cpus N IMAGE`
 #      and require the same stdout bytes and the same exit status as QEMU.
 #      If it does not exist or does not run yet, print a SKIP line.
 # --update rewrites the golden copy (expected.txt, expect_exit) from QEMU.
@@ -90,6 +91,8 @@ for name in "${names[@]}"; do
 	kind=$(conf_get "$conf" kind)
 	want_rc=$(conf_get "$src/scenario.conf" expect_exit)
 	cpu=$(conf_get "$conf" qemu_cpu)
+	ncpus=$(conf_get "$conf" cpus)
+	ncpus=${ncpus:-1}
 	case $kind in
 	boot)      boot=(-drive "format=raw,file=$image,if=ide") ;;
 	multiboot) boot=(-kernel "$image") ;;
@@ -97,13 +100,16 @@ for name in "${names[@]}"; do
 		   fail=$((fail + 1)); continue ;;
 	esac
 	[ -n "$cpu" ] && boot+=(-cpu "$cpu")
+	# One socket per vCPU: SeaBIOS lists one MP processor entry per package
+	# (docs/SCENARIOS.md), and vmscope lists every vCPU.
+	smp=(-smp "$ncpus,sockets=$ncpus,cores=1,threads=1")
 
 	# SeaBIOS writes its log to the debugcon port 0x402, not to the serial
 	# port, and -nodefaults adds no VGA: stdout holds only the guest's bytes.
 	q_out=$OUT/$name.qemu.out
 	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -nodefaults -display none \
 		-no-reboot -serial stdio \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 256 \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 256 "${smp[@]}" \
 		"${boot[@]}" </dev/null >"$q_out" 2>"$OUT/$name.qemu.err"
 	q_rc=$?
 
@@ -138,7 +144,7 @@ $(diff -u "$src/expected.txt" "$q_out" | head -n 20)"
 	fi
 
 	v_out=$OUT/$name.vmscope.out
-	timeout -k 5 "$TIMEOUT" "$PROG" run ${ORACLE_VMSCOPE_ARGS:-} "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
+	timeout -k 5 "$TIMEOUT" "$PROG" run --cpus "$ncpus" ${ORACLE_VMSCOPE_ARGS:-} "$image" </dev/null >"$v_out" 2>"$OUT/$name.vmscope.err"
 	v_rc=$?
 	if [ "$v_rc" = 124 ] || [ "$v_rc" = 137 ]; then
 		why="vmscope timed out after ${TIMEOUT}s"
