@@ -234,8 +234,11 @@ void lapic_delay_us(uint32_t us)
 	lapic_wr(LAPIC_TDCR, TDCR_DIV1);
 	lapic_wr(LAPIC_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_wr(LAPIC_TICR, us * (BUS_HZ / 1000000u));
+	/* Read the count only every 256 PAUSEs: each read is an MMIO access
+	 * (a vmscope event), and a 10 ms wait must not be millions of them. */
 	while (lapic_rd(LAPIC_TCCR) != 0)
-		cpu_relax();
+		for (int i = 0; i < 256; i++)
+			cpu_relax();
 }
 
 static void lapic_ipi(uint8_t apic_id, uint32_t icrlo)

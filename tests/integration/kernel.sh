@@ -8,7 +8,8 @@
 #      again with disk0-chs.img, whose boot sector loads the kernel with
 #      int 13h AH=02h (CHS) instead of the LBA extension.
 #   2. vmscope (--engine unicorn) runs both disk images the same way and
-#      must print the same bytes with the same status as QEMU.  While
+#      must print the same bytes with the same status as QEMU; two traced
+#      runs give the same event stream, and --pcpus 2 the same output.  While
 #      vmscope lacks a device the kernel needs, step 2 is skipped (status
 #      77) with a message naming the device.
 #
@@ -32,7 +33,7 @@ SRC=scenarios/kernel
 command -v "$QEMU" >/dev/null 2>&1 || { echo "FAIL: $QEMU not found (apt-get install qemu-system-x86)"; exit 1; }
 
 cpus=$(conf kernel cpus)
-disk1=$DIR/$(conf kernel disk1)
+disk1=$DIR/$(conf kernel disk)
 want_rc=$(conf kernel expect_exit)
 
 run_qemu() {	# run_qemu DISK0 OUT
@@ -44,10 +45,12 @@ run_qemu() {	# run_qemu DISK0 OUT
 		</dev/null >"$2" 2>"$2.err"
 }
 
-run_vmscope() {	# run_vmscope DISK0 OUT
+run_vmscope() {	# run_vmscope DISK0 OUT [OPTION...]
+	d0=$1 out=$2
+	shift 2
 	timeout -k 5 "$TIMEOUT" "$PROG" run --engine unicorn --cpus "$cpus" \
-		--disk "$1" --disk "$disk1" --timeout "$TIMEOUT" \
-		</dev/null >"$2" 2>"$2.err"
+		--disk "$d0" --disk "$disk1" --snapshot --timeout "$TIMEOUT" "$@" \
+		</dev/null >"$out" 2>"$out.err"
 }
 
 # ---- 1. the oracle ----
@@ -105,4 +108,16 @@ for img in disk0 disk0-chs; do
 	else fail "vmscope $img: output differs from QEMU's:"
 		diff -u --label qemu --label vmscope "$TMP/$img.qemu" "$TMP/$img.vms" | head -30; fi
 done
+# Two CPUs, preemption, disks: still the same event stream twice, and the
+# same output with the vCPUs on two simulated pCPUs.
+run_vmscope "$DIR/disk0.img" "$TMP/t1.out" --trace "$TMP/t1.jsonl"
+run_vmscope "$DIR/disk0.img" "$TMP/t2.out" --trace "$TMP/t2.jsonl"
+n=$(wc -l <"$TMP/t1.jsonl")
+if [ "$n" -gt 1000 ] && cmp -s "$TMP/t1.jsonl" "$TMP/t2.jsonl"; then ok "vmscope: two traced runs, $n events, identical"
+else fail "vmscope: traced runs differ or are short ($n events)"; fi
+grep -q '"kind":"sched","vm":0,"vcpu":1' "$TMP/t1.jsonl" ||
+	fail "vmscope: the trace never schedules vCPU 1"
+run_vmscope "$DIR/disk0.img" "$TMP/p2.out" --pcpus 2
+cmp -s "$TMP/p2.out" "$SRC/expected.txt" && ok "vmscope --pcpus 2: output = QEMU's" ||
+	fail "vmscope --pcpus 2: output differs"
 finish
