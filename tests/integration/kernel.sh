@@ -9,7 +9,8 @@
 #      int 13h AH=02h (CHS) instead of the LBA extension.
 #   2. vmscope (--engine unicorn) runs both disk images the same way and
 #      must print the same bytes with the same status as QEMU; two traced
-#      runs give the same event stream, and --pcpus 2 the same output.  While
+#      runs give the same event stream, and --pcpus 2 the same output.
+#      Then the KVM engine, where it is built (else a SKIP line).  While
 #      vmscope lacks a device the kernel needs, step 2 is skipped (status
 #      77) with a message naming the device.
 #
@@ -45,10 +46,11 @@ run_qemu() {	# run_qemu DISK0 OUT
 		</dev/null >"$2" 2>"$2.err"
 }
 
+ENGINE=unicorn
 run_vmscope() {	# run_vmscope DISK0 OUT [OPTION...]
 	d0=$1 out=$2
 	shift 2
-	timeout -k 5 "$TIMEOUT" "$PROG" run --engine unicorn --cpus "$cpus" \
+	timeout -k 5 "$TIMEOUT" "$PROG" run --engine "$ENGINE" --cpus "$cpus" \
 		--disk "$d0" --disk "$disk1" --snapshot --timeout "$TIMEOUT" "$@" \
 		</dev/null >"$out" 2>"$out.err"
 }
@@ -120,4 +122,17 @@ grep -q '"kind":"sched","vm":0,"vcpu":1' "$TMP/t1.jsonl" ||
 run_vmscope "$DIR/disk0.img" "$TMP/p2.out" --pcpus 2
 cmp -s "$TMP/p2.out" "$SRC/expected.txt" && ok "vmscope --pcpus 2: output = QEMU's" ||
 	fail "vmscope --pcpus 2: output differs"
+
+# The KVM engine, where it is built and /dev/kvm works.
+ENGINE=kvm
+run_vmscope "$DIR/disk0.img" "$TMP/kvm.out"
+rc=$?
+if grep -qi "kvm" "$TMP/kvm.out.err" && [ "$rc" = 2 ]; then
+	echo "SKIP kernel on the KVM engine: $(head -n 1 "$TMP/kvm.out.err")"
+elif [ "$rc" = "$want_rc" ] && cmp -s "$TMP/kvm.out" "$SRC/expected.txt"; then
+	ok "vmscope --engine kvm: output and status = QEMU's"
+else
+	fail "vmscope --engine kvm: status $rc, output differs: $(head -c 300 "$TMP/kvm.out.err")"
+	diff -u --label qemu --label kvm "$SRC/expected.txt" "$TMP/kvm.out" | head -20
+fi
 finish
