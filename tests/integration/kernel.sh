@@ -37,8 +37,9 @@ cpus=$(conf kernel cpus)
 disk1=$DIR/$(conf kernel disk)
 want_rc=$(conf kernel expect_exit)
 
-run_qemu() {	# run_qemu DISK0 OUT
-	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -smp "$cpus,sockets=$cpus,cores=1,threads=1" \
+run_qemu() {	# run_qemu DISK0 OUT [NCPUS]
+	n=${3:-$cpus}
+	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -smp "$n,sockets=$n,cores=1,threads=1" \
 		-m 256 -nodefaults -display none -no-reboot -serial stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-drive "file=$1,format=raw,if=ide,index=0,snapshot=on" \
@@ -122,6 +123,12 @@ grep -q '"kind":"sched","vm":0,"vcpu":1' "$TMP/t1.jsonl" ||
 run_vmscope "$DIR/disk0.img" "$TMP/p2.out" --pcpus 2
 cmp -s "$TMP/p2.out" "$SRC/expected.txt" && ok "vmscope --pcpus 2: output = QEMU's" ||
 	fail "vmscope --pcpus 2: output differs"
+# Four CPUs (the kernel's MAXCPU): three APs started, the same bytes.
+run_qemu "$DIR/disk0.img" "$TMP/q4.out" 4
+run_vmscope "$DIR/disk0.img" "$TMP/v4.out" --cpus 4
+grep -q "cpu3 (local APIC id 3) started" "$TMP/q4.out" || fail "QEMU -smp 4: cpu3 did not start"
+cmp -s "$TMP/q4.out" "$TMP/v4.out" && ok "4 CPUs: vmscope output = QEMU's" ||
+	{ fail "4 CPUs: vmscope output differs from QEMU's"; diff "$TMP/q4.out" "$TMP/v4.out" | head -10; }
 
 # The KVM engine, where it is built and /dev/kvm works.
 ENGINE=kvm
