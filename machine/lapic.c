@@ -179,7 +179,9 @@ uint32_t lapic_timer_count(const struct lapic *l)
     return ticks >= l->timer_initial ? 0 : (uint32_t)(l->timer_initial - ticks);
 }
 
-/* Arm the vtimer for the next interrupt the timer will raise, if any. */
+/* Arm the vtimer for the next interrupt the timer will raise, if any.
+ * The CPU is kicked so that the run loop sizes its next run to the new
+ * deadline (a run in progress was sized to the old one). */
 static void timer_arm(struct lapic *l)
 {
     struct vclock *c = l->ctx.clock;
@@ -191,8 +193,10 @@ static void timer_arm(struct lapic *l)
         return;   /* the count runs on; nothing to deliver */
     if (!(l->lvt[LVT_TIMER] & APIC_TIMER_PERIODIC)) {
         int64_t end = l->timer_start + (int64_t)period;
-        if (end > now)
+        if (end > now) {
             vtimer_arm(c, &l->timer, (uint64_t)end);
+            bus_kick(l);
+        }
         return;
     }
     uint64_t step = period;
@@ -200,6 +204,7 @@ static void timer_arm(struct lapic *l)
         step += period;
     uint64_t k = (uint64_t)(now - l->timer_start) / step + 1;
     vtimer_arm(c, &l->timer, (uint64_t)(l->timer_start + (int64_t)(k * step)));
+    bus_kick(l);
 }
 
 static void timer_fire(void *opaque, uint64_t when)

@@ -159,8 +159,11 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
 {
     struct bus_range *r = bus_find(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE);
 
-    if (cpu >= p->nlapic || !r)
-        return bus_write(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, *value);
+    if (cpu >= p->nlapic || !r) {   /* not reached: every vCPU has its APIC */
+        if (write)
+            return bus_write(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, *value);
+        return bus_read(&p->vm->bus, BUS_MMIO, MM_LAPIC_BASE + off, size, value);
+    }
     if (write) {
         lapic_write(&p->lapic[cpu], off, size, *value);
         r->writes++;

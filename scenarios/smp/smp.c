@@ -284,6 +284,54 @@ static void ap_timer_periodic(unsigned me)
 	kprintf("cpu%u: %u local APIC timer ticks (periodic)\n", me, TICKS);
 }
 
+/* Code one CPU writes and another runs (what exec does on an SMP kernel):
+ * "mov $imm, %eax; ret" in a page of its own.  The AP runs it until it is
+ * surely translated/cached, the boot CPU rewrites the immediate, the AP
+ * must see the new code. */
+static uint8_t code_page[4096] __attribute__((aligned(4096)));
+
+static void write_code(uint32_t imm)
+{
+	static const uint8_t insn[6] = { 0xB8, 0, 0, 0, 0, 0xC3 };	/* mov imm32, %eax; ret */
+	for (int i = 0; i < 6; i++)
+		code_page[i] = insn[i];
+	for (int i = 0; i < 4; i++)
+		code_page[1 + i] = (uint8_t)(imm >> (8 * i));
+}
+
+static uint32_t call_code(void)
+{
+	uint32_t (*fn)(void) = (uint32_t (*)(void))(uintptr_t)code_page;
+	uint32_t r = 0, a = 0, b, c = 0, d;
+
+	/* SDM Vol. 3A 8.1.3: the executing CPU serializes (CPUID) after the
+	 * writer's flag and before running cross-modified code. */
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
+	for (int i = 0; i < 1000; i++)
+		r = fn();
+	return r;
+}
+
+static void ap_run_shared_code(unsigned me)
+{
+	wait_stage(8);
+	kprintf("cpu%u: code written by cpu0 returns %u\n", me, call_code());
+	stage = 9;
+	wait_stage(10);
+	kprintf("cpu%u: rewritten by cpu0, it returns %u\n", me, call_code());
+	stage = 11;
+}
+
+static void bsp_shared_code(void)
+{
+	write_code(1);
+	stage = 8;
+	wait_stage(9);
+	write_code(2);
+	stage = 10;
+	wait_stage(11);
+}
+
 void ap_main(void)
 {
 	unsigned me = idx();
@@ -305,6 +353,7 @@ void ap_main(void)
 		sti_hlt();
 	kprintf("cpu%u: 3 PIT interrupts through the I/O APIC\n", me);
 	stage = 7;
+	ap_run_shared_code(me);
 	for (;;)
 		sti_hlt();
 }
@@ -409,6 +458,7 @@ void bsp_main(void)
 			continue;
 		start_ap(i);
 		pit_to_ap(mp.apic_id[i]);
+		bsp_shared_code();
 		started++;
 		last = mp.apic_id[i];
 	}

@@ -103,11 +103,16 @@ for name in "${names[@]}"; do
 	# One socket per vCPU: SeaBIOS lists one MP processor entry per package
 	# (docs/SCENARIOS.md), and vmscope lists every vCPU.
 	smp=(-smp "$ncpus,sockets=$ncpus,cores=1,threads=1")
+	# Several vCPUs: QEMU's one-thread round-robin TCG.  Multi-threaded TCG
+	# made code one CPU rewrote run stale on another ~1 run in 16 (its
+	# code-page TLB flushes reach other vCPUs asynchronously).
+	accel=tcg
+	[ "$ncpus" -gt 1 ] && accel=tcg,thread=single
 
 	# SeaBIOS writes its log to the debugcon port 0x402, not to the serial
 	# port, and -nodefaults adds no VGA: stdout holds only the guest's bytes.
 	q_out=$OUT/$name.qemu.out
-	timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -nodefaults -display none \
+	timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$accel" -nodefaults -display none \
 		-no-reboot -serial stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 256 "${smp[@]}" \
 		"${boot[@]}" </dev/null >"$q_out" 2>"$OUT/$name.qemu.err"

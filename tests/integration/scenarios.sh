@@ -7,7 +7,8 @@ for s in $(scenarios); do
     n=$((n + 1))
     img="$SCN/$s/$(conf "$s" image)"
     want=$(conf "$s" expect_exit)
-    timeout 120 "$PROG" run --engine unicorn --timeout 60 "$img" >"$TMP/$s.out" 2>"$TMP/$s.err"
+    cpus=$(conf "$s" cpus)
+    timeout 120 "$PROG" run --engine unicorn --timeout 60 --cpus "${cpus:-1}" "$img" >"$TMP/$s.out" 2>"$TMP/$s.err"
     got=$?
     [ "$got" = "$want" ] || fail "$s: exit status $got, wanted $want: $(head -c 300 "$TMP/$s.err")"
     if cmp -s "$TMP/$s.out" "scenarios/$s/expected.txt"; then ok "$s output"

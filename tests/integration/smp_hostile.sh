@@ -90,7 +90,7 @@ EOF
 for cpus in 2 4; do
     for seed in 1 7 42 1234 31337 8675309; do
         mkguest "$seed" "$TMP/h.img" || { fail "seed $seed: cannot assemble"; continue; }
-        timeout 120 "$PROG" run --cpus "$cpus" --max-insns 1000000 --timeout 60 "$TMP/h.img" \
+        timeout 120 "$PROG" run --cpus "$cpus" --max-insns 500000 --timeout 60 "$TMP/h.img" \
             >/dev/null 2>"$TMP/h.err" </dev/null
         st=$?
         case $st in
