@@ -109,7 +109,12 @@ for img in disk0 disk0-chs; do
 		fail "vmscope $img: exit status $rc, QEMU $q_rc: $(head -c 300 "$TMP/$img.vms.err")"
 	if cmp -s "$TMP/$img.qemu" "$TMP/$img.vms"; then ok "vmscope $img: output = QEMU's"
 	else fail "vmscope $img: output differs from QEMU's:"
-		diff -u --label qemu --label vmscope "$TMP/$img.qemu" "$TMP/$img.vms" | head -30; fi
+		diff -u --label qemu --label vmscope "$TMP/$img.qemu" "$TMP/$img.vms" | head -30
+		grep -q "no usable MP configuration table" "$TMP/$img.vms" &&
+			echo "hint: no valid _MP_ floating pointer in the EBDA or 0xF0000-0xFFFFF;" \
+			     "the EBDA's first word is its size in KiB (the firmware writes it):" \
+			     "an MP table placed at EBDA offset 0 loses its signature"
+	fi
 done
 # Two CPUs, preemption, disks: still the same event stream twice, and the
 # same output with the vCPUs on two simulated pCPUs.
