@@ -73,12 +73,13 @@ static int flush(void)
 	return n;
 }
 
-void kbd_init(void)
+/* Controller: both ports off, old bytes out, interrupts off, then the
+ * self-test and the port 1 interface test.  Returns the config byte. */
+static int controller_test(int *pending, int *self, int *port)
 {
 	ctl_cmd(CCMD_DIS_PORT1);
 	ctl_cmd(CCMD_DIS_PORT2);
-	int pending = flush();
-
+	*pending = flush();
 	ctl_cmd(CCMD_READ_CFG);
 	int cfg = read_byte();
 	if (cfg < 0)
@@ -86,21 +87,27 @@ void kbd_init(void)
 	cfg &= ~(CFG_IRQ1 | CFG_IRQ12);          /* no interrupts while testing */
 	ctl_cmd(CCMD_WRITE_CFG);
 	data_out((uint8_t)cfg);
-
 	ctl_cmd(CCMD_SELF_TEST);
-	int self = read_byte();
+	*self = read_byte();
 	ctl_cmd(CCMD_PORT1_TEST);
-	int port = read_byte();
+	*port = read_byte();
 	ctl_cmd(CCMD_WRITE_CFG);                  /* a self-test may reset it */
 	data_out((uint8_t)cfg);
-	ctl_cmd(CCMD_EN_PORT1);
+	return cfg;
+}
 
-	data_out(KCMD_RESET);
+void kbd_init(void)
+{
+	int pending, self, port;
+	int cfg = controller_test(&pending, &self, &port);
+
+	ctl_cmd(CCMD_EN_PORT1);
+	data_out(KCMD_RESET);                     /* the keyboard itself */
 	int ack = read_byte(), bat = read_byte();
 	data_out(KCMD_ENABLE);
 	int ack2 = read_byte();
 
-	cfg |= CFG_IRQ1;
+	cfg |= CFG_IRQ1;                          /* keys now raise IRQ 1 */
 	ctl_cmd(CCMD_WRITE_CFG);
 	data_out((uint8_t)cfg);
 	ctl_cmd(CCMD_READ_CFG);

@@ -86,8 +86,16 @@ $(SCN_K)/mkfs: $(SCN_K_SRC)/mkfs.c $(SCN_K_SRC)/fs.h
 $(SCN_K)/disk1.img: $(SCN_K)/mkfs $(SCN_K_FILES)
 	$(SCN_K)/mkfs $@ $(SCN_K_FILES)
 
+# The AP trampoline is 16-bit code inside the 32-bit kernel: disassembled
+# again as such at the end, after the boot sector.
 $(SCN_K)/kernel.lst: $(SCN_K)/kernel.elf $(SCN_K)/boot.elf
-	$(SCN_OBJDUMP) -d -S $(SCN_K)/kernel.elf > $@
-	$(SCN_OBJDUMP) -d -S -m i8086 $(SCN_K)/boot.elf >> $@
+	$(SCN_OBJDUMP) -d -S $(SCN_K)/kernel.elf > $@.tmp
+	$(SCN_OBJDUMP) -d -S -m i8086 $(SCN_K)/boot.elf >> $@.tmp
+	echo "==== the AP trampoline as 16-bit code (copied to 0x7000) ====" >> $@.tmp
+	$(SCN_OBJDUMP) -d -m i8086 \
+	  --start-address=0x$$($(SCN_NM) $(SCN_K)/kernel.elf | awk '$$3 == "ap_trampoline" { print $$1 }') \
+	  --stop-address=0x$$($(SCN_NM) $(SCN_K)/kernel.elf | awk '$$3 == "ap_trampoline_end" { print $$1 }') \
+	  $(SCN_K)/kernel.elf >> $@.tmp
+	mv $@.tmp $@
 
 -include $(wildcard $(SCN_K)/user/*.d)
