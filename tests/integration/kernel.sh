@@ -7,6 +7,8 @@
 #      scenarios/kernel/expected.txt and its status expect_exit.  The same
 #      again with disk0-chs.img, whose boot sector loads the kernel with
 #      int 13h AH=02h (CHS) instead of the LBA extension.
+#      mkfs writes the layout docs/KERNEL.md documents and rejects bad
+#      input with one line and status 1.
 #   2. vmscope (--engine unicorn) runs both disk images the same way and
 #      must print the same bytes with the same status as QEMU; two traced
 #      runs give the same event stream, and --pcpus 2 the same output.
@@ -78,6 +80,38 @@ for line in "smp: cpu1 (local APIC id 1) started through INIT/SIPI" \
 	"pid 4 bad: killed by #PF, error 0x7"; do
 	grep -qF "$line" "$SRC/expected.txt" || fail "expected.txt lacks \"$line\""
 done
+
+# ---- mkfs: the documented KFS layout (docs/KERNEL.md), bad input ----
+MKFS=$DIR/mkfs
+printf 'hello, kfs\n' >"$TMP/a.txt"
+head -c 1300 /dev/zero | tr '\0' 'x' >"$TMP/b.dat"
+if "$MKFS" -s 16 "$TMP/fs.img" "$TMP/a.txt" "$TMP/b.dat" 2>"$TMP/mkfs.err"; then
+	# superblock: magic, total, nfiles, dir_lba, dir_sectors, data_lba
+	sb=$(od -An -t u4 -j 8 -N 20 "$TMP/fs.img" | xargs)
+	magic=$(head -c 7 "$TMP/fs.img")
+	# entry 1 (b.dat): lba after a.txt's one sector, 1300 bytes
+	ent=$(od -An -t u4 -j $((512 + 32 + 20)) -N 8 "$TMP/fs.img" | xargs)
+	data=$(dd if="$TMP/fs.img" bs=512 skip=2 count=1 2>/dev/null | head -c 11)
+	[ "$magic" = VMSKFS1 ] && [ "$sb" = "16 2 1 1 2" ] && [ "$ent" = "3 1300" ] &&
+		[ "$data" = "hello, kfs" ] && [ "$(stat -c %s "$TMP/fs.img")" = 8192 ] &&
+		ok "mkfs: superblock, directory and data as documented" ||
+		fail "mkfs: layout: magic '$magic', superblock '$sb', entry '$ent', data '$data'"
+else
+	fail "mkfs failed: $(cat "$TMP/mkfs.err")"
+fi
+mkfs_bad() {	# mkfs_bad DESC ARGS...
+	desc=$1
+	shift
+	"$MKFS" "$@" >/dev/null 2>"$TMP/bad.err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/bad.err")" = 1 ] && ok "mkfs $desc: status 1, one line" ||
+		fail "mkfs $desc: status $rc, stderr: $(head -c 200 "$TMP/bad.err")"
+}
+mkfs_bad "missing file" "$TMP/x.img" "$TMP/no-such-file"
+cp "$TMP/a.txt" "$TMP/a-name-of-twenty-chr"
+mkfs_bad "20-byte name" "$TMP/x.img" "$TMP/a-name-of-twenty-chr"
+mkfs_bad "no files" "$TMP/x.img"
+mkfs_bad "unwritable image" "$TMP/no/such/dir/x.img" "$TMP/a.txt"
 
 # ---- 2. vmscope, once it has every device the kernel drives ----
 missing=()
