@@ -162,6 +162,13 @@ grep -q '"kind":"sched","vm":0,"vcpu":1' "$TMP/t1.jsonl" ||
 run_vmscope "$DIR/disk0.img" "$TMP/p2.out" --pcpus 2
 cmp -s "$TMP/p2.out" "$SRC/expected.txt" && ok "vmscope --pcpus 2: output = QEMU's" ||
 	fail "vmscope --pcpus 2: output differs"
+# The VGA screen mirrors the console: its 25 rows are the transcript's
+# last 24 lines, then the empty row the cursor stands on.
+run_vmscope "$DIR/disk0.img" "$TMP/vga.out" --vga-dump "$TMP/vga.txt"
+if head -n 25 "$TMP/vga.txt" | cmp -s - <(tail -n 24 "$SRC/expected.txt"; echo) &&
+	grep -qx "cursor 24,0" "$TMP/vga.txt"; then ok "VGA text screen = the transcript's last 24 lines, cursor 24,0"
+else fail "VGA screen differs from the transcript's tail:"; head -n 26 "$TMP/vga.txt" | diff - <(tail -n 24 "$SRC/expected.txt") | head -10; fi
+
 # Four CPUs (the kernel's MAXCPU): three APs started, the same bytes.
 run_qemu "$DIR/disk0.img" "$TMP/q4.out" 4
 run_vmscope "$DIR/disk0.img" "$TMP/v4.out" --cpus 4
