@@ -32,6 +32,10 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 LIB_SRC  := $(wildcard machine/*.c) $(wildcard debugger/*.c) \
             $(filter-out tui/main.c,$(wildcard tui/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The firmware ROM (machine/firmware/bios.S, docs/PC.md): a 64 KiB real-mode
+# image linked at F000:0000, embedded in libvms.a by machine/firmware/rom.S.
+FW_DIR   := $(BUILD)/machine/firmware
+LIB_OBJ  += $(FW_DIR)/rom.o
 MAIN_OBJ := $(BUILD)/tui/main.o
 LIB      := $(BUILD)/libvms.a
 PROG     := vmscope$(if $(filter 1,$(SAN)),-asan)
@@ -58,6 +62,19 @@ unicorn-version:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(FW_DIR)/bios.o: machine/firmware/bios.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c $< -o $@
+
+$(FW_DIR)/bios.bin: $(FW_DIR)/bios.o
+	ld -m elf_i386 -Ttext=0 -e 0 -o $(FW_DIR)/bios.elf $<
+	objcopy -O binary -j .text $(FW_DIR)/bios.elf $@
+	objdump -d -m i8086 $(FW_DIR)/bios.elf > $(FW_DIR)/bios.lst
+	@test $$(stat -c %s $@) -eq 65536 || { echo "bios.bin is not 64 KiB" >&2; rm -f $@; exit 1; }
+
+$(FW_DIR)/rom.o: machine/firmware/rom.S $(FW_DIR)/bios.bin
+	$(CC) -c -Wa,-I$(FW_DIR) $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -17,9 +17,26 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* @dir/@val into @out (PATH_MAX); false when it does not fit. */
+static int join(char *out, const char *dir, const char *val)
+{
+    size_t d = strlen(dir), v = strlen(val);
+
+    if (d + 1 + v >= PATH_MAX)
+        return 0;
+    memcpy(out, dir, d);
+    out[d] = '/';
+    memcpy(out + d + 1, val, v + 1);
+    return 1;
+}
+
 static void set_field(struct scenario *s, const char *key, const char *val)
 {
-    if (!strcmp(key, "image")) {
+    if (!strcmp(key, "disk")) {
+        if (s->ndisks < SCENARIO_MAX_DISKS && join(s->disk[s->ndisks], s->dir, val))
+            s->ndisks++;
+    }
+    else if (!strcmp(key, "image")) {
         size_t d = strlen(s->dir), v = strlen(val);
         if (d + 1 + v < sizeof(s->image)) {
             memcpy(s->image, s->dir, d);
@@ -68,7 +85,10 @@ static int try_dir(const char *base, const char *name, struct scenario *s)
 {
     char conf[PATH_MAX + 32];
 
-    snprintf(s->dir, sizeof(s->dir), "%s/%s", base, name);
+    if (!strcmp(name, "."))
+        snprintf(s->dir, sizeof(s->dir), "%s", base);
+    else
+        snprintf(s->dir, sizeof(s->dir), "%s/%s", base, name);
     snprintf(conf, sizeof(conf), "%s/scenario.conf", s->dir);
     if (!is_file(conf))
         return -VMS_ERR_NOTFOUND;
@@ -105,6 +125,29 @@ static int find_named(const char *arg, const char *argv0, struct scenario *s)
     return vms_seterr(VMS_ERR_NOTFOUND, "%s: no such file or scenario", arg);
 }
 
+/* The disk= and cpus= lines of the scenario.conf beside image @path, if
+ * that scenario.conf names it as its image: the machine a scenario needs
+ * is the same whether it is run by name or by path. */
+static void sibling_disks(const char *path, struct scenario *out)
+{
+    struct scenario conf;
+    char dir[PATH_MAX], real_img[PATH_MAX], real_arg[PATH_MAX];
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    memset(&conf, 0, sizeof(conf));
+    if (try_dir(dir, ".", &conf) < 0 || !realpath(conf.image, real_img) ||
+        !realpath(path, real_arg) || strcmp(real_img, real_arg) != 0)
+        return;
+    memcpy(out->disk, conf.disk, sizeof(out->disk));
+    out->ndisks = conf.ndisks;
+    out->cpus = conf.cpus;
+}
+
 int scenario_resolve(const char *arg, const char *argv0, struct scenario *out)
 {
     memset(out, 0, sizeof(*out));
@@ -112,6 +155,7 @@ int scenario_resolve(const char *arg, const char *argv0, struct scenario *out)
     snprintf(out->name, sizeof(out->name), "%s", arg);
     if (is_file(arg) || strchr(arg, '/')) {
         snprintf(out->image, sizeof(out->image), "%s", arg);
+        sibling_disks(arg, out);
         return 0;
     }
     return find_named(arg, argv0, out);

@@ -1,8 +1,11 @@
 /* scenario.h - finding a scenario (a guest image plus its metadata) by name.
  *
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
- * kind=, title=, expect_exit=, mem=, cpus=), the image, its .lst and .sym.  A name
- * is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
+ * kind=, title=, expect_exit=, mem=, cpus=, and disk= once per extra disk
+ * image attached after the boot disk), the image, its .lst and .sym.  An
+ * image run by its path takes the disk= and cpus= lines of the
+ * scenario.conf next to it that names it, so both ways of running a
+ * scenario get the same machine.  A name is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
  * program, then ../share/vmscope/scenarios from the program's directory,
  * then $(PREFIX)/share/vmscope/scenarios.
  */
@@ -13,6 +16,8 @@
 
 #include "machine/err.h"
 
+#define SCENARIO_MAX_DISKS 2
+
 struct scenario {
     char name[64];
     char dir[PATH_MAX];
@@ -22,6 +27,8 @@ struct scenario {
     char mem[32];             /* suggested --mem, "" if none */
     int expect_exit;          /* -1 if not given */
     unsigned cpus;            /* suggested --cpus (vCPUs), 0 if none */
+    char disk[SCENARIO_MAX_DISKS][PATH_MAX];  /* disk= lines, full paths */
+    unsigned ndisks;
 };
 
 /* Resolve @arg: an existing file is an image (no metadata); otherwise a

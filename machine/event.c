@@ -85,58 +85,71 @@ const struct event *ev_get(const struct evstream *s, uint64_t seq)
 
 /* A line being built: JSON is formatted by hand into a stack buffer and
  * written with one fwrite (stdio's printf per field cost 6x the run time
- * of an exit-heavy guest). */
+ * of an exit-heavy guest).  The buffer holds the longest line possible:
+ * fixed keys, at most 8 numbers of 20 digits, and a text of EV_TEXT_MAX
+ * bytes escaped to at most 6 bytes each, so appends need no bounds
+ * checks. */
 struct jbuf {
-    char b[320];
+    char b[256 + 8 * 20 + 6 * EV_TEXT_MAX];
     size_t n;
 };
 
-static void j_str(struct jbuf *j, const char *t)
+static void j_mem(struct jbuf *j, const char *t, size_t len)
 {
-    while (*t && j->n < sizeof(j->b) - 1)
-        j->b[j->n++] = *t++;
+    memcpy(j->b + j->n, t, len);
+    j->n += len;
 }
+
+/* A string literal, its length known at compile time. */
+#define J_LIT(j, lit) j_mem((j), (lit), sizeof(lit) - 1)
 
 static void j_u64(struct jbuf *j, uint64_t v)
 {
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char tmp[20];
-    int k = 0;
+    int k = 20;
 
-    do {
-        tmp[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k && j->n < sizeof(j->b) - 1)
-        j->b[j->n++] = tmp[--k];
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--k] = pairs[d + 1];
+        tmp[--k] = pairs[d];
+    }
+    if (v >= 10) {
+        tmp[--k] = pairs[v * 2 + 1];
+        tmp[--k] = pairs[v * 2];
+    } else {
+        tmp[--k] = (char)('0' + v);
+    }
+    j_mem(j, tmp + k, (size_t)(20 - k));
 }
 
-static void j_field(struct jbuf *j, const char *name, uint64_t v)
-{
-    j_str(j, ",\"");
-    j_str(j, name);
-    j_str(j, "\":");
-    j_u64(j, v);
-}
+/* ,"name":v  (@key is the literal ",\"name\":"). */
+#define J_FIELD(j, key, v) (J_LIT((j), key), j_u64((j), (v)))
 
 /* @t as a JSON string (quotes and escapes included). */
 static void j_text(struct jbuf *j, const char *t)
 {
     static const char hex[] = "0123456789abcdef";
 
-    j_str(j, "\"");
-    for (const unsigned char *p = (const unsigned char *)t; *p && j->n < sizeof(j->b) - 8; p++) {
+    J_LIT(j, "\"");
+    for (const unsigned char *p = (const unsigned char *)t, *end = p + EV_TEXT_MAX;
+         p < end && *p; p++) {
         if (*p == '"' || *p == '\\') {
             j->b[j->n++] = '\\';
             j->b[j->n++] = (char)*p;
         } else if (*p < 0x20 || *p >= 0x7F) {
-            j_str(j, "\\u00");
+            J_LIT(j, "\\u00");
             j->b[j->n++] = hex[*p >> 4];
             j->b[j->n++] = hex[*p & 15];
         } else {
             j->b[j->n++] = (char)*p;
         }
     }
-    j_str(j, "\"");
+    J_LIT(j, "\"");
 }
 
 static void j_kind_fields(struct jbuf *j, const struct event *e)
@@ -144,42 +157,45 @@ static void j_kind_fields(struct jbuf *j, const struct event *e)
     switch ((enum ev_kind)e->kind) {
     case EV_PIO:
     case EV_MMIO:
-        j_field(j, "rip", e->rip);
-        j_field(j, "addr", e->addr);
-        j_field(j, "size", e->size);
-        j_str(j, e->write ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
-        j_field(j, "value", e->value);
+        J_FIELD(j, ",\"rip\":", e->rip);
+        J_FIELD(j, ",\"addr\":", e->addr);
+        J_FIELD(j, ",\"size\":", e->size);
+        if (e->write)
+            J_LIT(j, ",\"dir\":\"out\"");
+        else
+            J_LIT(j, ",\"dir\":\"in\"");
+        J_FIELD(j, ",\"value\":", e->value);
         break;
     case EV_EXCEPTION:
     case EV_INJECT:
     case EV_SOFTINT:
-        j_field(j, "rip", e->rip);
-        j_field(j, "vector", e->vector);
+        J_FIELD(j, ",\"rip\":", e->rip);
+        J_FIELD(j, ",\"vector\":", e->vector);
         if (e->has_error)
-            j_field(j, "error", e->error);
+            J_FIELD(j, ",\"error\":", e->error);
         if (e->kind == EV_EXCEPTION && e->vector == 14)
-            j_field(j, "cr2", e->addr);
+            J_FIELD(j, ",\"cr2\":", e->addr);
         break;
     case EV_SCHED:
-        j_field(j, "pcpu", e->pcpu);
-        j_field(j, "insns", e->value);
+        J_FIELD(j, ",\"pcpu\":", e->pcpu);
+        J_FIELD(j, ",\"insns\":", e->value);
         break;
     case EV_MODE:
-        j_field(j, "rip", e->rip);
-        j_field(j, "value", e->value);
+        J_FIELD(j, ",\"rip\":", e->rip);
+        J_FIELD(j, ",\"value\":", e->value);
         break;
     case EV_EXIT:
     case EV_SHUTDOWN:
-        j_field(j, "value", e->value);
+        J_FIELD(j, ",\"value\":", e->value);
         break;
     case EV_DEVICE:
         break;
     case EV_CR3:
-        j_field(j, "rip", e->rip);
-        j_field(j, "cr3", e->addr);
+        J_FIELD(j, ",\"rip\":", e->rip);
+        J_FIELD(j, ",\"cr3\":", e->addr);
         break;
     default:
-        j_field(j, "rip", e->rip);
+        J_FIELD(j, ",\"rip\":", e->rip);
         break;
     }
 }
@@ -188,21 +204,22 @@ int ev_write_json(FILE *f, const struct event *e)
 {
     struct jbuf j = { .n = 0 };
 
-    j_str(&j, "{\"seq\":");
+    J_LIT(&j, "{\"seq\":");
     j_u64(&j, e->seq);
-    j_field(&j, "t", e->vtime);
-    j_str(&j, ",\"kind\":\"");
-    j_str(&j, ev_kind_name((enum ev_kind)e->kind));
-    j_str(&j, "\"");
-    j_field(&j, "vm", e->vm);
+    J_FIELD(&j, ",\"t\":", e->vtime);
+    J_LIT(&j, ",\"kind\":\"");
+    const char *kind = ev_kind_name((enum ev_kind)e->kind);
+    j_mem(&j, kind, strlen(kind));
+    J_LIT(&j, "\"");
+    J_FIELD(&j, ",\"vm\":", e->vm);
     if (e->vcpu != 0xFFFF)
-        j_field(&j, "vcpu", e->vcpu);
+        J_FIELD(&j, ",\"vcpu\":", e->vcpu);
     j_kind_fields(&j, e);
     if (e->text[0]) {
-        j_str(&j, ",\"text\":");
+        J_LIT(&j, ",\"text\":");
         j_text(&j, e->text);
     }
-    j_str(&j, "}\n");
+    J_LIT(&j, "}\n");
     return fwrite(j.b, 1, j.n, f) == j.n ? 0 : -VMS_ERR_IO;
 }
 

@@ -85,9 +85,15 @@ static uint64_t run_budget(struct vcpu *v, uint64_t left)
     return budget ? budget : 1;
 }
 
+static bool is_debug_exit(enum vcpu_exit_kind k)
+{
+    return k == VEXIT_STEP || k == VEXIT_BREAK || k == VEXIT_WATCH;
+}
+
 /* Run @v once: inject what is pending, run, account, handle the exit.
- * Returns the virtual ns consumed, or UINT64_MAX when the vCPU blocks. */
-static uint64_t run_once(struct vcpu *v, uint64_t left)
+ * Returns the virtual ns consumed, or UINT64_MAX when the vCPU blocks.
+ * The exit is left in @ex. */
+static uint64_t run_once(struct hv *hv, struct vcpu *v, uint64_t left, struct vcpu_exit *out)
 {
     struct vm *vm = v->vm;
     struct vcpu_exit ex;
@@ -100,7 +106,9 @@ static uint64_t run_once(struct vcpu *v, uint64_t left)
     if (v->halted || !v->runnable)   /* an AP that got INIT waits for STARTUP */
         return UINT64_MAX;
     memset(&ex, 0, sizeof(ex));
+    memset(out, 0, sizeof(*out));
     v->kick = 0;
+    v->run_start = vclock_now(&vm->clock);
     int err = v->ops->run(v, run_budget(v, left), &ex);
     if (err < 0 && ex.kind != VEXIT_ERROR) {
         ex.kind = VEXIT_ERROR;
@@ -109,14 +117,39 @@ static uint64_t run_once(struct vcpu *v, uint64_t left)
     uint64_t ns = ex.executed * VCLOCK_NS_PER_INSN;
     v->insns += ex.executed;
     vm->insns += ex.executed;
-    vclock_advance_to(&vm->clock, vclock_now(&vm->clock) + ns);
+    vclock_advance_to(&vm->clock, v->run_start + ns);
     vm_handle_exit(v, &ex);
     vm_check_control(v);
     if (vm->insn_limit && vm->insns >= vm->insn_limit)
         vm_stop(vm, VM_LIMIT, VMS_STATUS_INSN_LIMIT,
                 "%s: instruction limit %llu reached", vm->name,
                 (unsigned long long)vm->insn_limit);
+    if (is_debug_exit(ex.kind)) {
+        hv->dbg_vcpu = v;
+        hv->dbg_exit = ex;
+        hv->dbg_stop = 1;
+    }
+    *out = ex;
     return ns ? ns : 1;
+}
+
+bool hv_run_vcpu(struct hv *hv, struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
+{
+    memset(ex, 0, sizeof(*ex));
+    if (v->vm->state != VM_RUNNING || !v->runnable)
+        return false;   /* an AP waiting for INIT/SIPI does not run */
+    if (budget == 0)
+        budget = 1;
+    uint64_t left = budget > UINT64_MAX / VCLOCK_NS_PER_INSN ? UINT64_MAX - 1
+                                                             : budget * VCLOCK_NS_PER_INSN;
+    return run_once(hv, v, left, ex) != UINT64_MAX;
+}
+
+void hv_dbg_clear(struct hv *hv)
+{
+    hv->dbg_stop = 0;
+    hv->dbg_vcpu = NULL;
+    memset(&hv->dbg_exit, 0, sizeof(hv->dbg_exit));
 }
 
 /* Give @v one slice on @pcpu.  Returns the virtual ns it used. */
@@ -131,8 +164,9 @@ static uint64_t run_slice(struct hv *hv, struct vcpu *v, unsigned pcpu)
     snprintf(e.text, sizeof(e.text), "%s.vcpu%u on pcpu%u (%s)", vm->name, v->index,
              pcpu, v->halted ? "woken" : hv->sched.ops->name);
     vm_note(v, &e);
-    while (used < quantum && vm->state == VM_RUNNING && !hv->stop) {
-        uint64_t ns = run_once(v, quantum - used);
+    while (used < quantum && vm->state == VM_RUNNING && !hv->stop && !hv->dbg_stop) {
+        struct vcpu_exit ex;
+        uint64_t ns = run_once(hv, v, quantum - used, &ex);
         if (ns == UINT64_MAX)
             break;
         used += ns;
@@ -170,7 +204,7 @@ bool hv_round(struct hv *hv)
     uint64_t longest = 0;
     unsigned n = 0;
 
-    for (unsigned p = 0; p < hv->npcpu && !hv->stop; p++) {
+    for (unsigned p = 0; p < hv->npcpu && !hv->stop && !hv->dbg_stop; p++) {
         struct vcpu *v = hv->sched.ops->pick(&hv->sched, p, vcpu_eligible);
         if (!v)
             break;

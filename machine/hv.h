@@ -39,6 +39,14 @@ struct hv {
     struct sched sched;
     struct evstream ev;
     volatile sig_atomic_t stop;        /* set by a signal handler or the UI */
+    /* Debugger control (debugger/session.c).  A run that ends with a
+     * debug exit (VEXIT_STEP, VEXIT_BREAK, VEXIT_WATCH) ends the slice and
+     * the round: dbg_vcpu says which vCPU stopped and dbg_exit how.
+     * Setting dbg_stop (an event sink, the UI; then vcpu_kick() the running
+     * vCPU) ends them the same way with dbg_vcpu left NULL. */
+    volatile sig_atomic_t dbg_stop;
+    struct vcpu *dbg_vcpu;
+    struct vcpu_exit dbg_exit;
 };
 
 /* Create an empty hypervisor (caller owns; hv_destroy releases the VMs). */
@@ -54,6 +62,17 @@ bool hv_round(struct hv *hv);
 
 /* True while some VM is running. */
 bool hv_any_running(const struct hv *hv);
+
+/* Run only vCPU @v once (inject what is pending, run at most @budget
+ * instructions, account, handle the exit, report mode/CR3 changes), as
+ * one step of its slice; the exit is copied to @ex.  Host time does not
+ * advance.  Returns false, running nothing, when @v cannot run now (its
+ * VM has stopped, it waits for INIT/SIPI, or it is halted with no
+ * interrupt to take). */
+bool hv_run_vcpu(struct hv *hv, struct vcpu *v, uint64_t budget, struct vcpu_exit *ex);
+
+/* Clear the debugger stop state before resuming. */
+void hv_dbg_clear(struct hv *hv);
 
 /* Stop every running VM with @state/@status and @why. */
 void hv_stop_all(struct hv *hv, enum vm_state state, int status, const char *why);

@@ -137,21 +137,30 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint32_t base, unsigned ncpus)
     return w.len == total ? total : 0;
 }
 
+static int put_word(struct gmem *m, uint64_t pa, uint16_t v)
+{
+    uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+    return gmem_write(m, pa, b, 2);
+}
+
 int mptable_write(struct gmem *m, unsigned ncpus)
 {
     uint8_t buf[MP_TABLES_SIZE(APIC_BUS_MAX)];
-    uint8_t bda[4] = { (uint8_t)(MM_EBDA_BASE >> 4), (uint8_t)(MM_EBDA_BASE >> 12),
-                       0, 0 };
+    int err;
 
     if (!gmem_ok(m, MM_EBDA_BASE, MM_EBDA_SIZE))
         return 0;
     size_t n = mptable_build(buf, sizeof(buf), MM_MPTABLE_BASE, ncpus);
-    if (n == 0 || n > MM_EBDA_SIZE)
+    if (n == 0 || MM_MPTABLE_BASE + n > MM_EBDA_BASE + MM_EBDA_SIZE)
         return vms_seterr(VMS_ERR_INVAL, "MP table for %u CPUs does not fit", ncpus);
-    int err = gmem_write(m, MM_MPTABLE_BASE, buf, n);
-    if (err < 0 || (err = gmem_write(m, MM_BDA_EBDA_SEG, bda, 2)) < 0)
+    if ((err = gmem_write(m, MM_MPTABLE_BASE, buf, n)) < 0 ||
+        (err = put_word(m, MM_EBDA_BASE, MM_EBDA_SIZE_KB)) < 0 ||
+        (err = put_word(m, MM_BDA_EBDA_SEG, MM_EBDA_BASE >> 4)) < 0 ||
+        (err = put_word(m, MM_BDA_BASEMEM_KB, BASE_MEM_KB)) < 0)
         return err;
-    bda[0] = (uint8_t)BASE_MEM_KB;
-    bda[1] = (uint8_t)(BASE_MEM_KB >> 8);
-    return gmem_write(m, MM_BDA_BASEMEM_KB, bda, 2);
+    /* The same floating pointer in the BIOS area, for kernels that scan
+     * only 0xF0000-0xFFFFF (spec 4: any of the three areas). */
+    if (gmem_ok(m, MM_MP_FLOAT_BIOS, MP_FLOAT_SIZE))
+        return gmem_write(m, MM_MP_FLOAT_BIOS, buf, MP_FLOAT_SIZE);
+    return 0;
 }

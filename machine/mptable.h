@@ -1,12 +1,15 @@
 /* mptable.h - the Intel MultiProcessor Specification 1.4 tables a PC BIOS
  * leaves in memory, written by the platform when a VM is created.
  *
- * MP floating pointer structure (spec 4.1, 16 bytes, "_MP_") at the start
- * of the EBDA (MM_MPTABLE_BASE, 0x9FC00; the BDA word at 0x40E holds the
- * EBDA segment 0x9FC0 and the word at 0x413 the base memory size, 639
- * KiB, so a kernel that scans "the first KiB of the EBDA" or "the last KiB
- * of base memory" finds it), followed by the MP configuration table (spec
- * 4.2, "PCMP", revision 1.4) with, in the order of spec 4.3:
+ * MP floating pointer structure (spec 4.1, 16 bytes, "_MP_") in the first
+ * KiB of the EBDA, after the EBDA's size word (MM_MPTABLE_BASE, 0x9FC10;
+ * the EBDA's first word says 1 KiB, the BDA word at 0x40E holds the EBDA
+ * segment 0x9FC0 and the word at 0x413 the base memory size, 639 KiB, so a
+ * kernel that scans "the first KiB of the EBDA" or "the last KiB of base
+ * memory" finds it), with a copy at MM_MP_FLOAT_BIOS (0xF8000) for kernels
+ * that scan only the BIOS area; the MP configuration table (spec 4.2,
+ * "PCMP", revision 1.4) follows the first one, with, in the order of spec
+ * 4.3:
  *   - one processor entry per vCPU that exists, exactly (APIC ID = vCPU
  *     index, version 0x14, enabled; the BSP flag on vCPU 0; CPU signature
  *     and feature flags from CPUID leaf 1);

@@ -1,17 +1,25 @@
 /* platform.c - wiring the PC devices of one VM (see platform.h). */
 #include "platform.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "acpi.h"
+#include "ata.h"
 #include "debugexit.h"
+#include "firmware.h"
+#include "i8042.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "memmap.h"
 #include "mptable.h"
 #include "pic.h"
 #include "pit.h"
+#include "rtc.h"
 #include "uart.h"
+#include "vga.h"
 #include "vm.h"
 
 struct platform {
@@ -28,7 +36,18 @@ struct platform {
     struct ioapic ioapic;
     vm_console_fn console;
     void *console_opaque;
+    /* PC devices (docs/PC.md) */
+    struct rtc rtc;
+    struct i8042 kbd;
+    struct vga vga;
+    struct ata ata;
+    struct firmware fw;
+    bool fw_ok;                  /* the firmware is in guest RAM */
+    void (*notice)(void *opaque, unsigned vm, const char *line);
+    unsigned notices;            /* given so far (a hostile guest cannot flood) */
 };
+
+#define PLATFORM_MAX_NOTICES 20u
 
 /* The PIC's INTR output reaches every CPU whose local APIC passes LINT0
  * through as ExtINT (virtual wire): ask those vCPUs to stop at the next
@@ -58,6 +77,37 @@ static void debug_exit(void *opaque, int status)
     vm_stop(p->vm, VM_EXITED, status, "%s: debug exit, status %d", p->vm->name, status);
     for (unsigned i = 0; i < p->vm->nvcpu; i++)
         vcpu_kick(p->vm->vcpu[i]);
+}
+
+static void notice(void *opaque, const char *line)
+{
+    struct platform *p = opaque;
+
+    if (!p->notice || p->notices >= PLATFORM_MAX_NOTICES)
+        return;
+    if (++p->notices == PLATFORM_MAX_NOTICES)
+        p->notice(p->console_opaque, p->vm->index, "further messages suppressed");
+    else
+        p->notice(p->console_opaque, p->vm->index, line);
+}
+
+static void stop_all(struct platform *p, enum vm_state state, int status, const char *why)
+{
+    vm_stop(p->vm, state, status, "%s: %s", p->vm->name, why);
+    for (unsigned i = 0; i < p->vm->nvcpu; i++)
+        vcpu_kick(p->vm->vcpu[i]);
+}
+
+/* The i8042 (0xFE, output port) or port 0x92 pulsed the reset line. */
+static void guest_reset(void *opaque, const char *why)
+{
+    stop_all(opaque, VM_SHUTDOWN, VMS_STATUS_TRIPLE_FAULT, why);
+}
+
+/* The firmware gave up booting (int 18h, int 19h without a disk). */
+static void firmware_stop(void *opaque, const char *why)
+{
+    stop_all(opaque, VM_STUCK, VMS_STATUS_STUCK, why);
 }
 
 /* An ISA IRQ line fans out to the 8259 pair and to the I/O APIC (the
@@ -138,9 +188,16 @@ static int apic_platform_init(struct platform *p, struct bus *bus, unsigned ncpu
     if ((err = ioapic_init(&p->ioapic, &p->ctx, &p->abus)) < 0 ||
         (err = ioapic_attach(&p->ioapic, bus)) < 0)
         return err;
-    if ((err = bus_map(bus, BUS_MMIO, MM_LAPIC_BASE, LAPIC_MMIO_SIZE, &lapic_bus_ops, p,
-                       "lapic")) < 0)
-        return err;
+    return bus_map(bus, BUS_MMIO, MM_LAPIC_BASE, LAPIC_MMIO_SIZE, &lapic_bus_ops, p, "lapic");
+}
+
+/* The MP and ACPI tables describe the APICs.  They are written last: the
+ * firmware's ROM image covers the whole F segment, where the MP floating
+ * pointer keeps a copy (MM_MP_FLOAT_BIOS). */
+static int platform_write_tables(struct platform *p, unsigned ncpus)
+{
+    int err;
+
     if ((err = mptable_write(&p->vm->mem, ncpus)) < 0 ||
         (err = acpi_write(&p->vm->mem, ncpus)) < 0)
         return err;
@@ -204,6 +261,11 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
     struct irq_line intr = { .set = intr_changed, .opaque = p, .pin = 0 };
     int err;
 
+    /* The APICs first: device IRQ lines reach the I/O APIC from the
+     * moment the devices are initialised. */
+    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
+        return err;
+
     if ((err = pic_init(&p->pic, &p->ctx, intr)) < 0 ||
         (err = pic_attach(&p->pic, bus)) < 0)
         return err;
@@ -216,8 +278,43 @@ static int platform_init(struct platform *p, struct bus *bus, const struct vm_co
     if ((err = debugexit_init(&p->dbg, &p->ctx, debug_exit, p)) < 0 ||
         (err = debugexit_attach(&p->dbg, bus)) < 0)
         return err;
-    if ((err = apic_platform_init(p, bus, cfg->ncpus)) < 0)
+    return 0;
+}
+
+/* The PC devices of docs/PC.md, in this order; the firmware last, as it
+ * describes the others in the BIOS data area. */
+static int platform_init_pc(struct platform *p, struct bus *bus, const struct vm_config *cfg)
+{
+    int64_t epoch = cfg->rtc_fixed ? cfg->rtc_epoch : (int64_t)time(NULL);
+    int err;
+
+    if ((err = rtc_init(&p->rtc, &p->ctx, pic_input(p, IRQ_RTC), epoch)) < 0 ||
+        (err = rtc_attach(&p->rtc, bus)) < 0)
         return err;
+    rtc_set_memory(&p->rtc, p->vm->mem.size, cfg->ncpus);
+    if ((err = i8042_init(&p->kbd, &p->ctx, pic_input(p, IRQ_KBD), pic_input(p, IRQ_MOUSE))) < 0 ||
+        (err = i8042_attach(&p->kbd, bus)) < 0)
+        return err;
+    p->kbd.reset = guest_reset;
+    p->kbd.reset_opaque = p;
+    if ((err = vga_init(&p->vga, &p->ctx, &p->vm->mem)) < 0 ||
+        (err = vga_attach(&p->vga, bus)) < 0)
+        return err;
+    if ((err = ata_init(&p->ata, "ata0", &p->ctx, pic_input(p, IRQ_ATA0))) < 0 ||
+        (err = ata_attach(&p->ata, bus)) < 0)
+        return err;
+    p->ata.notice = notice;
+    p->ata.notice_opaque = p;
+    for (unsigned i = 0; i < ATA_DRIVES; i++)
+        if (cfg->disk[i] && (err = platform_attach_disk(p, i, cfg->disk[i], cfg->disk_flags[i])) < 0)
+            return err;
+    if ((err = firmware_init(&p->fw, &p->ctx, &p->vm->mem, &p->ata, &p->vga, &p->kbd, &p->rtc)) < 0 ||
+        (err = firmware_attach(&p->fw, bus)) < 0)
+        return err;
+    p->fw.stop = firmware_stop;
+    p->fw.stop_opaque = p;
+    p->fw.ncpus = cfg->ncpus;
+    p->fw_ok = firmware_install(&p->fw) == 0;   /* needs 1 MiB of RAM */
     return 0;
 }
 
@@ -231,7 +328,12 @@ int platform_create(struct vm *vm, const struct vm_config *cfg, struct platform 
     p->ctx = (struct dev_ctx){ .ev = vm->ev, .clock = &vm->clock, .vm = (uint16_t)vm->index };
     p->console = cfg->console;
     p->console_opaque = cfg->console_opaque;
+    p->notice = cfg->notice;
     int err = platform_init(p, &vm->bus, cfg);
+    if (err == 0)
+        err = platform_init_pc(p, &vm->bus, cfg);
+    if (err == 0)
+        err = platform_write_tables(p, cfg->ncpus);
     if (err < 0) {
         platform_destroy(p);
         return err;
@@ -244,6 +346,10 @@ void platform_destroy(struct platform *p)
 {
     if (!p)
         return;
+    ata_destroy(&p->ata);          /* fsync: a clean shutdown loses no write */
+    vga_destroy(&p->vga);
+    i8042_destroy(&p->kbd);
+    rtc_destroy(&p->rtc);
     apic_platform_destroy(p);
     debugexit_destroy(&p->dbg);
     uart_destroy(&p->com1);
@@ -255,4 +361,55 @@ void platform_destroy(struct platform *p)
 void platform_console_input(struct platform *p, const uint8_t *buf, size_t n)
 {
     uart_rx_push(&p->com1, buf, n);
+}
+
+/* ---- the PC devices ---- */
+
+size_t platform_kbd_input(struct platform *p, const uint8_t *buf, size_t n)
+{
+    size_t took = i8042_type(&p->kbd, buf, n);
+
+    if (took && p->vm->nvcpu > 0)
+        vcpu_kick(p->vm->vcpu[0]);
+    return took;
+}
+
+struct vga *platform_vga(struct platform *p)
+{
+    return &p->vga;
+}
+
+int platform_attach_disk(struct platform *p, unsigned unit, const char *path, unsigned flags)
+{
+    int err = ata_open_disk(&p->ata, unit, path, flags);
+
+    if (err < 0)
+        return err;
+    const struct ata_drive *d = &p->ata.drive[unit];
+    rtc_set_disk(&p->rtc, unit, d->cyls, d->heads, d->spt);
+    if (p->fw_ok)
+        firmware_disks_changed(&p->fw);
+    return 0;
+}
+
+void platform_bios_post(struct platform *p)
+{
+    if (p->fw_ok)
+        firmware_post(&p->fw, &p->vm->bus, false);
+}
+
+int platform_boot_disk(struct platform *p, struct cpu_state *cpu)
+{
+    if (!p->fw_ok)
+        return vms_seterr(VMS_ERR_RANGE, "%s: booting from disk needs at least 1 MiB of "
+                          "guest RAM", p->vm->name);
+    int err = firmware_boot_disk(&p->fw, cpu);
+    if (err == 0)
+        firmware_post(&p->fw, &p->vm->bus, true);
+    return err;
+}
+
+int platform_flush(struct platform *p)
+{
+    return ata_flush(&p->ata);
 }

@@ -1,12 +1,16 @@
 /* platform.h - the PC devices of one VM, wired to its buses and IRQs.
  *
  * Devices are listed and initialised in order here (no hidden start-up
- * order): 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port,
- * then one local APIC per vCPU, the I/O APIC and the MP and ACPI tables.
- * IRQ lines: PIT -> IRQ0, UART -> IRQ4; every ISA line reaches both the
- * 8259 pair and the I/O APIC (IRQ0 on pin 2).  The PIC's INTR output
- * kicks the vCPUs whose LINT0 is in ExtINT mode so a pending interrupt is
- * taken at the next block boundary.
+ * order): one local APIC per vCPU, the I/O APIC and the MP and ACPI
+ * tables first (device lines reach the I/O APIC from the start), then the
+ * 8259 pair, 8254 PIT, COM1 16550A UART, the debug-exit port, then the PC
+ * devices: CMOS RTC, i8042 keyboard controller, VGA text mode, the primary
+ * ATA channel, the firmware (ROM, IVT, BDA in guest RAM).
+ * IRQ lines: PIT -> IRQ0, i8042 -> IRQ1/IRQ12, UART -> IRQ4, RTC -> IRQ8,
+ * ATA -> IRQ14; every ISA line reaches both the 8259 pair and the I/O
+ * APIC (IRQ0 on pin 2).  The PIC's INTR output kicks the vCPUs whose
+ * LINT0 is in ExtINT mode so a pending interrupt is taken at the next
+ * block boundary.
  */
 #ifndef VMS_PLATFORM_H
 #define VMS_PLATFORM_H
@@ -39,5 +43,26 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
                                         unsigned size, bool write, uint64_t *value);
 /* Bytes typed by the user for the serial console. */
 void platform_console_input(struct platform *p, const uint8_t *buf, size_t n);
+
+/* ---- the PC devices of docs/PC.md: ATA disks, i8042, VGA, RTC, firmware ---- */
+struct vga;
+struct cpu_state;
+
+/* Keystrokes for the i8042 keyboard (ASCII, as typed); returns the bytes
+ * taken (the rest found the keyboard queue full). */
+size_t platform_kbd_input(struct platform *p, const uint8_t *buf, size_t n);
+/* The VGA text screen (for the console pane and --vga-dump). */
+struct vga *platform_vga(struct platform *p);
+/* Attach image @path as ATA device @unit after creation (flags from ata.h). */
+int platform_attach_disk(struct platform *p, unsigned unit, const char *path, unsigned flags)
+    VMS_MUST_CHECK;
+/* Boot from disk 0 as a BIOS does: its boot sector at 0x7C00, the boot
+ * vCPU state in @cpu, and the POST device set-up with the PIT running. */
+int platform_boot_disk(struct platform *p, struct cpu_state *cpu) VMS_MUST_CHECK;
+/* The POST device set-up for a boot sector given as the image: the 8259
+ * masks only (the PIT stays idle, see firmware_post). */
+void platform_bios_post(struct platform *p);
+/* fsync written disk images; -VMS_ERR_IO with a detail when one fails. */
+int platform_flush(struct platform *p) VMS_MUST_CHECK;
 
 #endif

@@ -60,13 +60,36 @@ enum ucv_stop {
     STOP_KICK,
     STOP_EXC,      /* exception or INT n to deliver */
     STOP_SYS,      /* SYSCALL/SYSENTER/SYSEXIT to emulate */
-    STOP_FLUSH,    /* stale translations: flush and go on */
-    STOP_UNMAPPED, /* access outside RAM and MMIO */
+    STOP_UNMAPPED, /* access outside RAM and MMIO (TLB-fill hook) */
+    STOP_FLUSH,    /* code was written: drop translations, go on */
+    STOP_BREAK,    /* debugger breakpoint (before the instruction) */
+    STOP_WATCH,    /* debugger watchpoint (after the access) */
 };
 
 enum ucv_sys { SYS_SYSCALL, SYS_SYSENTER, SYS_SYSEXIT };
 
 struct ucv;
+
+/* Debugger state (set_debug); see the "debugger" section. */
+enum ucv_dbg_hit { DBG_HIT_NONE, DBG_HIT_BREAK, DBG_HIT_WATCH };
+struct ucv_dbg {
+    struct vcpu_debug d;
+    uc_hook h_brk[VCPU_MAX_BREAK];
+    unsigned nbrk_hooks;
+    uc_hook h_mem, h_after;
+    bool watch_hooked;
+    bool skip_armed;               /* the run's first breakpoint hit is skipped */
+    uint64_t skip_addr;            /* ... when it is at this linear address */
+    /* watched ranges as guest-physical chunks: memory hooks see physical
+     * addresses (measured on 2.1.4), so linear watchpoints are translated
+     * at the start of each run */
+    struct ucv_wchunk { uint64_t pa, va, len; unsigned idx; } wc[VCPU_MAX_WATCH * 4];
+    unsigned nwc;
+    enum ucv_dbg_hit hit;
+    uint64_t hit_addr, hit_value, hit_pa;
+    uint8_t hit_size;
+    bool hit_write;
+};
 
 /* Instruction counts of translation blocks by (address, size): asking
  * Unicorn (uc_ctl_request_cache) costs ~6 ns per block, a hit here ~1 ns.
@@ -90,8 +113,14 @@ struct ucv {
     bool code_hooked;              /* h_code installed (stepping or a tail) */
     /* run() bookkeeping */
     uint64_t budget, executed, code_left;
-    uint64_t blk_addr, blk_before; /* last block the block hook counted */
-    uint32_t blk_size;
+    /* The block the block hook counted last (so the one running now,
+     * unless the code hook counts): it began after executed - icount
+     * instructions of this run. */
+    struct icache_slot last;
+    volatile int *kickp;           /* &v->kick */
+    int slow;                      /* nonzero: the block hook's rare cases
+                                      (flush_pending, code_hooked); see
+                                      update_slow() */
     uint64_t last_code_rip;        /* linear address the code hook last saw */
     enum ucv_stop stop;
     uint32_t vector;               /* STOP_EXC */
@@ -108,17 +137,26 @@ struct ucv {
     /* code coherence */
     uint8_t *code_map;             /* one bit per guest-physical page */
     uint64_t npages;
-    uc_hook h_write;
-    bool write_hooked;
-    bool flush_pending;
+    bool vtlb;                     /* our TLB fill hook translates */
+    bool flush_pending;            /* code written through a non-executable
+                                      alias: flush at the next block */
+    bool tlb_miss;                 /* it found no translation: retry */
     struct ucv_mmio **mmio;        /* each its own allocation: Unicorn keeps the pointer */
     unsigned nmmio;
     struct uc_engine_stats st;
+    struct ucv_dbg dbg;
     struct icache_slot icache[ICACHE_SLOTS];
 };
 
 static struct ucv *eng(const struct vcpu *v) { return v->engine; }
 static void icache_clear(struct ucv *e);
+
+static void cpu_tlb(struct ucv *e, bool on);
+
+static void update_slow(struct ucv *e)
+{
+    e->slow = e->flush_pending | e->code_hooked;
+}
 
 static void stop_guest(struct ucv *e, enum ucv_stop why)
 {
@@ -438,8 +476,9 @@ static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip
             e->executed--;
         return;
     }
-    if (lin >= e->blk_addr && lin < e->blk_addr + e->blk_size && e->executed >= e->blk_before)
-        e->executed = e->blk_before + count_insns(e, s, e->blk_addr, lin);
+    const struct icache_slot *b = &e->last;
+    if (lin >= b->addr && lin < b->addr + b->size && e->executed >= b->icount)
+        e->executed = e->executed - b->icount + count_insns(e, s, b->addr, lin);
 }
 
 /* #PF: the error code from the blob, checked against our own walk. */
@@ -462,6 +501,7 @@ static int handle_exception(struct ucv *e, struct vcpu_exit *ex)
 
     if (ucv_get_state(e->v, &s) < 0)
         return -VMS_ERR_ENGINE;
+    cpu_tlb(e, false);   /* a fault retried with QEMU's walker is raised */
     /* QEMU raise_interrupt(): exception_is_int = 1 for INT n, INT3, INTO,
      * INT1; RIP is then already the next instruction (Unicorn sets it to
      * exception_next_eip), and the instruction retired. */
@@ -607,7 +647,7 @@ static uint64_t retired_now(struct ucv *e)
     if (save_blob(e) == 0)
         uc_blob_get_seg(e->L, e->ctx, SEG_CS, &s.seg[SEG_CS]);
     uint64_t lin = code_linear(&s, rd64(e, UC_X86_REG_RIP));
-    return e->blk_before + count_insns(e, &s, e->blk_addr, lin);
+    return e->executed - e->last.icount + count_insns(e, &s, e->last.addr, lin);
 }
 
 /* RDTSC/RDTSCP: virtual time (instructions retired), never the host TSC. */
@@ -684,17 +724,6 @@ static void on_mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v
     (void)uc;
 }
 
-static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                        int64_t value, void *opaque)
-{
-    struct ucv *e = opaque;
-
-    (void)uc; (void)type; (void)size; (void)value;
-    e->bad_addr = addr;
-    e->stop = STOP_UNMAPPED;
-    return false;
-}
-
 static int map_mmio(struct ucv *e, uint64_t base, uint64_t end)
 {
     if (end <= base)
@@ -750,62 +779,143 @@ static int map_memory(struct ucv *e)
     return map_gap(e, cur, top);
 }
 
-/* ------------------------------------------------------ code coherence */
+/* --------------------------------------- address translation, coherence */
 
-/* Pages holding translated code are remembered (code_map); when the guest
- * turns on EFER.NXE it can write them through non-executable aliases,
- * which Unicorn 2.1.4 does not check, so a write hook watches stores
- * (docs/ENGINE.md "Code coherence"). */
+/* The engine translates guest addresses itself (Unicorn's UC_TLB_VIRTUAL
+ * with a TLB-fill hook) for two reasons (docs/ENGINE.md "Translation"):
+ *  - speed: Unicorn 2.1.4 checks every store to a page whose TLB entry is
+ *    executable for code, and its own walker (or no paging at all) makes
+ *    every RAM page executable; entries filled here are executable only
+ *    for pages that hold translated code, so stores to data pages take
+ *    the fast path (DESIGN.md: ~10x on a load+store loop);
+ *  - coherence: a page that holds translated code is executable in every
+ *    entry that maps it, through any alias, so Unicorn checks every store
+ *    to it; when a page first holds code the TLB is flushed so no older
+ *    non-executable alias survives.
+ * A walk that fails does not raise #PF here (the hook sees only the page,
+ * not the exact address for CR2, nor whether the access is an implicit
+ * supervisor one): the instruction is re-executed with QEMU's own walker
+ * (UC_TLB_CPU), which raises the exact fault, and the engine returns to
+ * its own translation after that delivery or at the next run(). */
 static bool code_page(const struct ucv *e, uint64_t pa)
 {
     uint64_t pg = pa / PAGE_SIZE_4K;
     return pg < e->npages && (e->code_map[pg / 8] & (1u << (pg % 8)));
 }
 
-static void mark_code(struct ucv *e, uint64_t pa, uint64_t len)
+/* Remember that page @pa holds translated code; true if it is new. */
+static bool mark_code(struct ucv *e, uint64_t pa)
 {
-    for (uint64_t pg = pa / PAGE_SIZE_4K; pg <= (pa + len - 1) / PAGE_SIZE_4K && pg < e->npages; pg++)
-        e->code_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    uint64_t pg = pa / PAGE_SIZE_4K;
+
+    if (pg >= e->npages || code_page(e, pa))
+        return false;
+    e->code_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    return true;
 }
 
-static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                     int64_t value, void *opaque)
+/* The paging state a walk needs, read from Unicorn. */
+static void paging_state(struct ucv *e, struct cpu_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->cr0 = rd64(e, UC_X86_REG_CR0);
+    s->cr3 = rd64(e, UC_X86_REG_CR3);
+    s->cr4 = rd64(e, UC_X86_REG_CR4);
+    s->efer = rdmsr(e, MSR_EFER);
+    s->rflags = rd64(e, UC_X86_REG_RFLAGS);
+}
+
+/* CPL: 0 in real mode, 3 in virtual-8086 mode, else CS.RPL (which the CPU
+ * keeps equal to CPL, conforming segments included; SDM Vol. 3A 5.8.1.2). */
+static unsigned current_cpl(struct ucv *e, const struct cpu_state *s)
+{
+    if (!(s->cr0 & CR0_PE))
+        return 0;
+    if (s->rflags & RFLAGS_VM)
+        return 3;
+    return (unsigned)rd64(e, UC_X86_REG_CS) & 3;
+}
+
+/* The rights of a TLB entry for page @w: the access itself, plus what
+ * the tables allow that needs no later A/D update (write only once the
+ * page is dirty).  Execute only where code lives or is being fetched:
+ * Unicorn then checks every store to the page for code.  A page holding
+ * code reached through a non-executable mapping cannot be given execute
+ * (a fetch through it must fault), so it is mapped read-only there and a
+ * store through it drops every translation at the next block. */
+static uint32_t entry_perms(struct ucv *e, const struct cpu_state *s, const struct pg_walk *w,
+                            unsigned flags)
+{
+    uint32_t perms = UC_PROT_READ;
+    bool user = flags & PGW_USER;
+    bool paged = w->mode != PGM_NONE;
+    bool dirty = !paged || (w->lv[w->nlevels - 1].entry & PTE_D);
+    bool may_write = !paged || (w->writable && (user ? w->user : true)) ||
+                     (!user && !(s->cr0 & CR0_WP));
+    bool exec = !paged || w->executable;
+
+    if ((flags & PGW_WRITE) || (may_write && dirty))
+        perms |= UC_PROT_WRITE;
+    if (flags & PGW_FETCH)
+        return perms | UC_PROT_EXEC;
+    if (!code_page(e, w->pa))
+        return perms;
+    if (exec)
+        return perms | UC_PROT_EXEC;
+    if (flags & PGW_WRITE) {
+        e->flush_pending = true;
+        update_slow(e);
+        e->st.code_writes++;
+        return perms;
+    }
+    return perms & ~(uint32_t)UC_PROT_WRITE;
+}
+
+static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *out,
+                        void *opaque)
 {
     struct ucv *e = opaque;
     struct cpu_state s;
     struct pg_walk w;
+    unsigned flags = PGW_SET_AD;
 
-    (void)type; (void)value;
-    memset(&s, 0, sizeof(s));
-    s.cr0 = rd64(e, UC_X86_REG_CR0);
-    s.cr3 = rd64(e, UC_X86_REG_CR3);
-    s.cr4 = rd64(e, UC_X86_REG_CR4);
-    s.efer = rdmsr(e, MSR_EFER);
-    if (!pg_translate(&s, &e->v->vm->mem, addr, 0, &w))
-        return;
-    if (code_page(e, w.pa) || code_page(e, w.pa + (uint64_t)size - 1)) {
-        e->st.code_writes++;
-        e->flush_pending = true;   /* acted on at the next block boundary */
-    }
     (void)uc;
+    paging_state(e, &s);
+    if (type == UC_MEM_WRITE)
+        flags |= PGW_WRITE;
+    else if (type == UC_MEM_FETCH)
+        flags |= PGW_FETCH;
+    if (current_cpl(e, &s) == 3)
+        flags |= PGW_USER;
+    e->st.tlb_fills++;
+    if (!pg_translate(&s, &e->v->vm->mem, va, flags, &w) || !w.ok) {
+        e->tlb_miss = true;   /* natural_exit() retries with QEMU's walker */
+        return false;
+    }
+    out->paddr = w.pa & ~(PAGE_SIZE_4K - 1);
+    if (out->paddr >= e->v->vm->mem.size && out->paddr >= PHYS_4G) {
+        e->bad_addr = out->paddr;   /* no RAM, no device: end the VM */
+        e->stop = STOP_UNMAPPED;
+        return false;
+    }
+    out->perms = entry_perms(e, &s, &w, flags);
+    return true;
 }
 
-static void watch_writes(struct ucv *e, bool on)
+/* Translate with Unicorn's own walker (true) or ours (false). */
+static void cpu_tlb(struct ucv *e, bool on)
 {
-    if (on == e->write_hooked)
+    if (on == !e->vtlb)
         return;
-    if (on)
-        e->write_hooked = uc_hook_add(e->uc, &e->h_write, UC_HOOK_MEM_WRITE,
-                                      (void *)on_write, e, 1, 0) == UC_ERR_OK;
-    else if (uc_hook_del(e->uc, e->h_write) == UC_ERR_OK)
-        e->write_hooked = false;
-    uc_ctl_flush_tb(e->uc);
-    e->st.tb_flushes++;
+    uc_ctl_tlb_mode(e->uc, on ? UC_TLB_CPU : UC_TLB_VIRTUAL);
+    uc_ctl_flush_tlb(e->uc);
+    e->vtlb = !on;
 }
 
 static void icache_clear(struct ucv *e)
 {
     memset(e->icache, 0, sizeof(e->icache));   /* size 0 never matches */
+    e->last = (struct icache_slot){ 0, 0, 0 };
 }
 
 static void flush_code(struct ucv *e)
@@ -815,60 +925,100 @@ static void flush_code(struct ucv *e)
     uc_ctl_flush_tlb(e->uc);
     e->st.tb_flushes++;
     e->flush_pending = false;
+    update_slow(e);
 }
 
-/* Remember the physical pages of a block the first time it is seen. */
+/* A block is about to run for the first time since the count cache was
+ * emptied: remember its pages as code; a page new to code drops every TLB
+ * entry (one may be a non-executable alias of it). */
 static void note_block_pages(struct ucv *e, uint64_t addr, uint32_t size)
 {
     struct cpu_state s;
     struct pg_walk w;
+    bool fresh = false;
 
-    memset(&s, 0, sizeof(s));
-    s.cr0 = rd64(e, UC_X86_REG_CR0);
-    s.cr3 = rd64(e, UC_X86_REG_CR3);
-    s.cr4 = rd64(e, UC_X86_REG_CR4);
-    s.efer = rdmsr(e, MSR_EFER);
+    paging_state(e, &s);
     if (pg_translate(&s, &e->v->vm->mem, addr, 0, &w))
-        mark_code(e, w.pa, 1);
-    if (size > 0 && pg_translate(&s, &e->v->vm->mem, addr + size - 1, 0, &w))
-        mark_code(e, w.pa, 1);
+        fresh |= mark_code(e, w.pa);
+    if (size > 1 && pg_translate(&s, &e->v->vm->mem, addr + size - 1, 0, &w))
+        fresh |= mark_code(e, w.pa);
+    if (fresh) {
+        uc_ctl_flush_tlb(e->uc);
+        e->st.code_pages++;
+    }
 }
 
 /* ------------------------------------------------- counting and stepping */
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+/* The block hook's rare cases: a kick, stale code, or a code hook that
+ * counts instead.  Returns true when the block must not be counted here. */
+static bool block_slow(struct ucv *e)
 {
-    struct ucv *e = opaque;
-    uc_tb tb;
-
     if (e->v->kick) {
         stop_guest(e, STOP_KICK);
-        return;
+        return true;
     }
     if (e->flush_pending) {
         stop_guest(e, STOP_FLUSH);   /* this block may be stale: not run */
-        return;
+        return true;
     }
-    if (e->code_hooked)
-        return;                      /* the code hook counts */
+    return e->code_hooked;           /* then the code hook counts */
+}
+
+/* Instructions in the block at (@addr, @size): the hash cache, else ask
+ * Unicorn (~6 ns) and remember. */
+static uint32_t block_icount(struct ucv *e, uint64_t addr, uint32_t size)
+{
     struct icache_slot *c = &e->icache[(addr ^ (addr >> 12)) % ICACHE_SLOTS];
-    if (c->addr == addr && c->size == size) {
-        tb.icount = (uint16_t)c->icount;
-    } else {
-        if (uc_ctl(uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
+    uc_tb tb;
+
+    if (c->addr != addr || c->size != size) {
+        if (uc_ctl(e->uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
             tb.icount = 1;
         *c = (struct icache_slot){ addr, size, tb.icount };
+        note_block_pages(e, addr, size);
     }
-    if (e->executed + tb.icount > e->budget) {
+    return c->icount;
+}
+
+/* Everything but the common case of on_block(). */
+static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr,
+                                                    uint32_t size)
+{
+    uint32_t n;
+
+    if ((*e->kickp | e->slow) != 0 && block_slow(e))
+        return;
+    if (addr == e->last.addr && size == e->last.size)
+        n = e->last.icount;
+    else
+        n = block_icount(e, addr, size);
+    if (e->executed + n > e->budget) {
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
         return;
     }
-    e->blk_addr = addr;
-    e->blk_size = size;
-    e->blk_before = e->executed;
-    e->executed += tb.icount;
-    if (e->write_hooked)
-        note_block_pages(e, addr, size);
+    e->last = (struct icache_slot){ addr, size, n };
+    e->executed += n;
+}
+
+/* Runs before every translated block: the engine's clock.  This is the
+ * hottest code in vmscope (once per ~5-10 guest instructions), so the
+ * common case (nothing rare pending, the same block as last time, budget
+ * left) is a leaf with no spills; the rest is block_general(). */
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc;
+    if (__builtin_expect((*e->kickp | e->slow) == 0 && addr == e->last.addr &&
+                         size == e->last.size, 1)) {
+        uint64_t after = e->executed + e->last.icount;
+        if (__builtin_expect(after <= e->budget, 1)) {
+            e->executed = after;
+            return;
+        }
+    }
+    block_general(e, addr, size);
 }
 
 static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -883,8 +1033,7 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     e->code_left--;
     e->executed++;
     e->last_code_rip = addr;
-    if (e->write_hooked)
-        note_block_pages(e, addr, size);
+    note_block_pages(e, addr, size);
 }
 
 /* A code hook fires only in blocks translated after it exists: flush. */
@@ -897,6 +1046,7 @@ static int code_hook(struct ucv *e, bool on)
     if (!on)
         uc_hook_del(e->uc, e->h_code);
     e->code_hooked = on;
+    update_slow(e);
     uc_ctl_flush_tb(e->uc);
     e->st.tb_flushes++;
     return 0;
@@ -910,6 +1060,222 @@ static int ucv_set_step(struct vcpu *v, bool on)
     return code_hook(e, on);
 }
 
+/* --------------------------------------------- debugger: set_debug
+ *
+ * Breakpoints: one UC_HOOK_CODE per address, bounded to that address, so
+ * only their instructions pay (a hook fires only in blocks translated
+ * after it exists: every change flushes the translation cache).  The hook
+ * stops before the instruction.  The first instruction of a run is never
+ * stopped on: resuming at a breakpoint executes it (vcpu.h).
+ * Watchpoints: UC_HOOK_MEM_READ/WRITE over every address while any exist
+ * (each access then leaves the fast path, ~100 MIPS).  Those hooks report
+ * guest-physical addresses (measured on 2.1.4), so the watched ranges are
+ * kept as physical chunks: a linear watchpoint is translated with our own
+ * walker (paging.c, no A/D side effects) at the start of each run, a
+ * physical one is used as it is.  A hit is only noted in the memory hook
+ * (stopping there would re-execute the instruction: DESIGN.md); a code
+ * hook over every address then stops before the next instruction, so the
+ * access has completed.
+ */
+static void dbg_clear_hooks(struct ucv *e)
+{
+    for (unsigned i = 0; i < e->dbg.nbrk_hooks; i++)
+        uc_hook_del(e->uc, e->dbg.h_brk[i]);
+    e->dbg.nbrk_hooks = 0;
+    if (e->dbg.watch_hooked) {
+        uc_hook_del(e->uc, e->dbg.h_mem);
+        uc_hook_del(e->uc, e->dbg.h_after);
+        e->dbg.watch_hooked = false;
+    }
+}
+
+static uint64_t code_linear_now(struct ucv *e)
+{
+    struct cpu_state s;
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return rd64(e, UC_X86_REG_RIP);
+    return code_linear(&s, s.rip);
+}
+
+static void dbg_translate_watches(struct ucv *e);
+
+/* Run start: a breakpoint at the first instruction does not fire. */
+static void dbg_arm(struct ucv *e)
+{
+    e->dbg.hit = DBG_HIT_NONE;
+    dbg_translate_watches(e);
+    e->dbg.skip_armed = e->dbg.d.nbreak > 0;
+    if (e->dbg.skip_armed)
+        e->dbg.skip_addr = code_linear_now(e);
+}
+
+static void on_brk(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)size;
+    if (e->dbg.skip_armed) {
+        e->dbg.skip_armed = false;
+        if (addr == e->dbg.skip_addr)
+            return;
+    }
+    e->dbg.hit = DBG_HIT_BREAK;
+    e->dbg.hit_addr = addr;
+    stop_guest(e, STOP_BREAK);
+}
+
+/* The watched ranges under the current paging (see struct ucv_dbg). */
+static void dbg_translate_watches(struct ucv *e)
+{
+    struct cpu_state s;
+
+    e->dbg.nwc = 0;
+    if (e->dbg.d.nwatch == 0)
+        return;
+    paging_state(e, &s);
+    for (unsigned i = 0; i < e->dbg.d.nwatch; i++) {
+        const struct vcpu_watch *w = &e->dbg.d.watch[i];
+        uint64_t va = w->addr, end = w->addr + w->len;
+        while (va < end && e->dbg.nwc < VCPU_MAX_WATCH * 4) {
+            uint64_t chunk = PAGE_SIZE_4K - (va & (PAGE_SIZE_4K - 1));
+            struct pg_walk pw;
+            if (chunk > end - va)
+                chunk = end - va;
+            if (w->phys)
+                chunk = end - va;
+            if (w->phys || pg_translate(&s, &e->v->vm->mem, va, 0, &pw))
+                e->dbg.wc[e->dbg.nwc++] = (struct ucv_wchunk){ w->phys ? va : pw.pa, va, chunk, i };
+            va += chunk;
+        }
+    }
+}
+
+/* Memory hooks get guest-physical addresses. */
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                   int64_t value, void *opaque)
+{
+    struct ucv *e = opaque;
+    bool write = type == UC_MEM_WRITE;
+
+    (void)uc;
+    if (e->dbg.hit != DBG_HIT_NONE)
+        return;                       /* the first access of an instruction wins */
+    for (unsigned i = 0; i < e->dbg.nwc; i++) {
+        const struct ucv_wchunk *c = &e->dbg.wc[i];
+        const struct vcpu_watch *w = &e->dbg.d.watch[c->idx];
+        if (!(w->kind & (write ? WATCH_WRITE : WATCH_READ)) ||
+            !(addr < c->pa + c->len && c->pa < addr + (uint64_t)size))
+            continue;
+        e->dbg.hit = DBG_HIT_WATCH;
+        e->dbg.hit_addr = addr >= c->pa ? c->va + (addr - c->pa) : c->va;
+        e->dbg.hit_size = (uint8_t)size;
+        e->dbg.hit_write = write;
+        e->dbg.hit_value = (uint64_t)value;
+        e->dbg.hit_pa = addr;
+        return;
+    }
+}
+
+/* Before every instruction while watchpoints exist: stop after a hit. */
+static void on_after(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+    struct ucv *e = opaque;
+
+    (void)uc; (void)addr; (void)size;
+    if (e->dbg.hit == DBG_HIT_WATCH)
+        stop_guest(e, STOP_WATCH);
+}
+
+static int dbg_add_hooks(struct ucv *e)
+{
+    const struct vcpu_debug *d = &e->dbg.d;
+
+    for (unsigned i = 0; i < d->nbreak; i++) {
+        if (uc_hook_add(e->uc, &e->dbg.h_brk[i], UC_HOOK_CODE, (void *)on_brk, e,
+                        d->brk[i], d->brk[i]) != UC_ERR_OK)
+            return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a breakpoint hook");
+        e->dbg.nbrk_hooks = i + 1;
+    }
+    if (d->nwatch == 0)
+        return 0;
+    if (uc_hook_add(e->uc, &e->dbg.h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                    (void *)on_mem, e, 1, 0) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a watchpoint hook");
+    if (uc_hook_add(e->uc, &e->dbg.h_after, UC_HOOK_CODE, (void *)on_after, e, 1, 0)
+        != UC_ERR_OK) {
+        uc_hook_del(e->uc, e->dbg.h_mem);
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a watchpoint hook");
+    }
+    e->dbg.watch_hooked = true;
+    return 0;
+}
+
+static int ucv_set_debug(struct vcpu *v, const struct vcpu_debug *d)
+{
+    struct ucv *e = eng(v);
+    static const struct vcpu_debug none;
+
+    if (!d)
+        d = &none;
+    if (d->nbreak > VCPU_MAX_BREAK || d->nwatch > VCPU_MAX_WATCH)
+        return vms_seterr(VMS_ERR_RANGE, "at most %d breakpoints and %d watchpoints",
+                          VCPU_MAX_BREAK, VCPU_MAX_WATCH);
+    for (unsigned i = 0; i < d->nwatch; i++)
+        if (d->watch[i].len == 0 || d->watch[i].addr + d->watch[i].len < d->watch[i].addr)
+            return vms_seterr(VMS_ERR_RANGE, "watchpoint %u: empty or wrapping range", i);
+    dbg_clear_hooks(e);
+    e->dbg.d = *d;
+    int err = dbg_add_hooks(e);
+    if (err < 0) {
+        dbg_clear_hooks(e);
+        e->dbg.d = none;
+    }
+    flush_code(e);   /* hooks apply to code translated from now on */
+    return err;
+}
+
+/* A breakpoint or watchpoint stopped the guest: the exit, with the
+ * instructions retired up to the stop (the block hook counted the whole
+ * block). */
+static int dbg_exit(struct ucv *e, struct vcpu_exit *ex)
+{
+    struct cpu_state s;
+
+    if (ucv_get_state(e->v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    if (e->stop == STOP_BREAK || e->stop == STOP_WATCH)
+        uncount_fault(e, &s, s.rip);   /* stopped before a counted instruction */
+    ex->rip = s.rip;
+    if (e->dbg.hit == DBG_HIT_BREAK) {
+        ex->kind = VEXIT_BREAK;
+        ex->addr = e->dbg.hit_addr;
+    } else {
+        ex->kind = VEXIT_WATCH;
+        ex->addr = e->dbg.hit_addr;
+        ex->size = e->dbg.hit_size;
+        ex->write = e->dbg.hit_write;
+        ex->value = e->dbg.hit_value;
+        if (!ex->write) {   /* the value read: it is in memory now */
+            uint64_t val = 0;
+            if (gmem_read(&e->v->vm->mem, e->dbg.hit_pa, &val, ex->size <= 8 ? ex->size : 8) == 0)
+                ex->value = val;
+        }
+    }
+    e->dbg.hit = DBG_HIT_NONE;
+    return 1;
+}
+
+/* A stop with a debug hit noted: report it (a step or budget that ends at
+ * the same boundary loses to it). */
+static bool dbg_pending(const struct ucv *e)
+{
+    if (e->dbg.hit == DBG_HIT_NONE)
+        return false;
+    return e->stop == STOP_BREAK || e->stop == STOP_WATCH || e->stop == STOP_COUNT ||
+           e->stop == STOP_KICK || e->stop == STOP_BUDGET;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static void set_text(struct vcpu_exit *ex, const char *fmt, const char *detail)
@@ -917,9 +1283,28 @@ static void set_text(struct vcpu_exit *ex, const char *fmt, const char *detail)
     snprintf(ex->text, sizeof(ex->text), fmt, detail);
 }
 
+/* Our walker found no translation: Unicorn has put RIP back on the
+ * instruction; run it again with QEMU's walker, which raises the exact
+ * fault (or, for an implicit supervisor access from ring 3 that the fill
+ * hook cannot tell apart, completes it). */
+static int tlb_retry(struct ucv *e)
+{
+    struct cpu_state s;
+
+    e->tlb_miss = false;
+    e->st.tlb_retries++;
+    if (ucv_get_state(e->v, &s) < 0)
+        return -VMS_ERR_ENGINE;
+    uncount_fault(e, &s, s.rip);
+    cpu_tlb(e, true);
+    return 0;
+}
+
 /* uc_emu_start returned with nothing stopping it on purpose. */
 static int natural_exit(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 {
+    if (err != UC_ERR_OK && e->tlb_miss)
+        return tlb_retry(e);
     ex->rip = rd64(e, UC_X86_REG_RIP);
     if (err == UC_ERR_OK) {
         ex->kind = VEXIT_HLT;
@@ -928,8 +1313,15 @@ static int natural_exit(struct ucv *e, uc_err err, struct vcpu_exit *ex)
     if (e->stop == STOP_UNMAPPED) {
         ex->kind = VEXIT_SHUTDOWN;
         snprintf(ex->text, sizeof(ex->text),
-                 "guest accessed unmapped address 0x%llx (outside RAM and the 4 GiB hole)",
+                 "guest accessed unmapped page 0x%llx (outside RAM and the 4 GiB hole)",
                  (unsigned long long)e->bad_addr);
+        return 1;
+    }
+    if (err == UC_ERR_READ_UNMAPPED || err == UC_ERR_WRITE_UNMAPPED ||
+        err == UC_ERR_FETCH_UNMAPPED) {   /* seen with Unicorn's walker */
+        ex->kind = VEXIT_SHUTDOWN;
+        set_text(ex, "guest accessed unmapped memory (outside RAM and the 4 GiB hole): %s",
+                 uc_strerror(err));
         return 1;
     }
     ex->kind = VEXIT_ERROR;
@@ -940,6 +1332,8 @@ static int natural_exit(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 /* Handle one stop; 0 = keep running, 1 = exit filled, < 0 = error. */
 static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 {
+    if (dbg_pending(e))
+        return dbg_exit(e, ex);
     switch (e->stop) {
     case STOP_NONE:
     case STOP_UNMAPPED:
@@ -955,11 +1349,14 @@ static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
         return 1;
     case STOP_EXC:
         return handle_exception(e, ex);
-    case STOP_SYS:
-        return handle_sys(e, ex);
     case STOP_FLUSH:
         flush_code(e);
         return 0;
+    case STOP_SYS:
+        return handle_sys(e, ex);
+    case STOP_BREAK:
+    case STOP_WATCH:
+        return dbg_exit(e, ex);   /* not reached: dbg_pending() */
     }
     return 0;
 }
@@ -967,15 +1364,11 @@ static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
 static uc_err start(struct ucv *e)
 {
     e->stop = STOP_NONE;
+    e->tlb_miss = false;
     e->st.runs++;
     if (e->code_hooked)
         e->code_left = e->stepping ? 1 : e->budget - e->executed;
     return uc_emu_start(e->uc, rd64(e, UC_X86_REG_RIP), 0, 0, 0);
-}
-
-static void nxe_watch(struct ucv *e)
-{
-    watch_writes(e, (rdmsr(e, MSR_EFER) & EFER_NXE) != 0);
 }
 
 static int run_loop(struct ucv *e, struct vcpu_exit *ex)
@@ -997,7 +1390,6 @@ static int run_loop(struct ucv *e, struct vcpu_exit *ex)
             ex->kind = VEXIT_BUDGET;
             return 1;
         }
-        nxe_watch(e);
         rc = dispatch(e, start(e), ex);
         if (rc == 0 && e->stepping && e->stop == STOP_EXC)
             rc = (ex->kind = VEXIT_STEP, 1);
@@ -1010,9 +1402,11 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     struct ucv *e = eng(v);
 
     memset(ex, 0, sizeof(*ex));
+    cpu_tlb(e, false);
     e->budget = budget;
     e->executed = 0;
-    e->blk_size = 0;
+    e->last.size = 0;
+    dbg_arm(e);
     int rc = run_loop(e, ex);
     if (!e->stepping && e->code_hooked && code_hook(e, false) < 0 && rc >= 0)
         rc = -VMS_ERR_ENGINE;
@@ -1087,7 +1481,7 @@ static int add_hooks(struct ucv *e)
     ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_cpuid, e, 1, 0, UC_X86_INS_CPUID) == UC_ERR_OK;
     ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_rdtsc, e, 1, 0, UC_X86_INS_RDTSC) == UC_ERR_OK;
     ok &= uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_rdtscp, e, 1, 0, UC_X86_INS_RDTSCP) == UC_ERR_OK;
-    ok &= uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) == UC_ERR_OK;
+    ok &= uc_hook_add(uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, e, 1, 0) == UC_ERR_OK;
     return ok ? 0 : vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot install hooks");
 }
 
@@ -1097,7 +1491,8 @@ static int open_engine(struct ucv *e)
         return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot open an x86-64 engine");
     if (uc_ctl_set_cpu_model(e->uc, UC_CPU_MODEL) != UC_ERR_OK ||
         uc_ctl_set_tcg_buffer_size(e->uc, UC_TCG_BUFFER) != UC_ERR_OK ||
-        uc_ctl_exits_enable(e->uc) != UC_ERR_OK)
+        uc_ctl_exits_enable(e->uc) != UC_ERR_OK ||
+        uc_ctl_tlb_mode(e->uc, UC_TLB_VIRTUAL) != UC_ERR_OK)
         return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot configure the engine");
     if (uc_context_alloc(e->uc, &e->ctx) != UC_ERR_OK ||
         uc_context_size(e->uc) != e->L->size)
@@ -1145,6 +1540,8 @@ static int ucv_create(struct vcpu *v)
         return -VMS_ERR_NOMEM;
     v->engine = e;
     e->v = v;
+    e->kickp = &v->kick;
+    e->vtlb = true;
     e->L = uc_blob_layout();
     if (!e->L) {
         err = -VMS_ERR_ENGINE;
@@ -1190,5 +1587,6 @@ const struct vcpu_ops uc_vcpu_ops = {
     .can_inject = ucv_can_inject,
     .inject = ucv_inject,
     .set_step = ucv_set_step,
+    .set_debug = ucv_set_debug,
     .mem_written = ucv_mem_written,
 };

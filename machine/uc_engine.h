@@ -15,8 +15,12 @@ struct uc_engine_stats {
     uint64_t runs;             /* uc_emu_start calls */
     uint64_t exceptions;       /* exceptions/interrupts delivered by the engine */
     uint64_t tb_flushes;       /* translation-cache flushes */
-    uint64_t code_writes;      /* stores that hit a page holding translated code
-                                  through a non-executable mapping */
+    uint64_t tlb_fills;        /* TLB entries filled by the engine's walker */
+    uint64_t tlb_retries;      /* accesses it could not translate, re-run
+                                  with Unicorn's walker (faults) */
+    uint64_t code_pages;       /* guest-physical pages found holding code */
+    uint64_t code_writes;      /* stores to such a page through a
+                                  non-executable mapping (each flushes) */
 };
 
 /* Counters of @v (a vCPU created with uc_vcpu_ops). */

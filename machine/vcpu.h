@@ -121,6 +121,9 @@ struct vcpu {
     bool halted;              /* in HLT, waiting for an interrupt */
     bool runnable;            /* started (APs wait for INIT/SIPI) */
     bool scheduled;           /* on a pCPU in the current round */
+    uint64_t run_start;       /* VM time (ns) when the current run() began:
+                                 synchronous I/O sees run_start + the
+                                 instructions retired so far */
     uint64_t insns;           /* instructions retired, total */
     uint64_t exits;           /* exits handled, total */
 };

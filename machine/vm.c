@@ -98,6 +98,7 @@ int vm_create(struct vm **out, unsigned index, const struct vm_config *cfg,
     snprintf(vm->name, sizeof(vm->name), "vm%u", index);
     vm->ev = ev;
     vm->insn_limit = cfg->insn_limit;
+    vm->last_ran = -1;
     for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         vm->last_mode[i] = -1;
         vm->start_at[i] = -1;
@@ -166,6 +167,9 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct vm *vm = v->vm;
     struct bus_range *r;
 
+    /* Devices see the time of this access, not of the slice's start (a
+     * guest polling the PIT counter sees it move). */
+    vclock_advance_to(&vm->clock, v->run_start + ex->executed * VCLOCK_NS_PER_INSN);
     /* The local APIC page is per CPU: the accessing vCPU's own APIC. */
     if (space == BUS_MMIO && ex->addr - MM_LAPIC_BASE < LAPIC_MMIO_SIZE)
         r = platform_lapic_access(vm->plat, v->index, ex->addr - MM_LAPIC_BASE, ex->size,
@@ -179,7 +183,8 @@ static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space
     struct event e = { .kind = space == BUS_PIO ? EV_PIO : EV_MMIO,
                        .rip = ex->rip, .addr = ex->addr, .size = ex->size,
                        .write = ex->write, .value = ex->value };
-    snprintf(e.text, sizeof(e.text), "%s", r ? r->name : "unassigned");
+    const char *name = r ? r->name : "unassigned";
+    memcpy(e.text, name, strnlen(name, sizeof(e.text) - 1));   /* e is zeroed */
     vm_note(v, &e);
 }
 
@@ -323,11 +328,28 @@ static const char *const irqsrc_names[] = {
     [IRQSRC_PIC] = "pic irq", [IRQSRC_APIC] = "lapic", [IRQSRC_NMI] = "nmi",
 };
 
+/* Each vCPU has its own engine, and an engine notices only its own stores
+ * to code it translated.  vCPUs of a VM run one at a time, so when another
+ * vCPU of this VM ran since @v last did, @v drops its translations before
+ * it runs (code the other one wrote runs as written: what SMP kernels do
+ * when one CPU loads a program another runs). */
+static void sync_code(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    if (vm->last_ran != (int)v->index) {
+        if (vm->last_ran >= 0)
+            v->ops->mem_written(v, 0, vm->mem.size);
+        vm->last_ran = (int)v->index;
+    }
+}
+
 int vm_try_inject(struct vcpu *v)
 {
     int err = apply_start(v);
     if (err < 0)
         return err;
+    sync_code(v);
     if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
     enum vcpu_irq_source src = IRQSRC_PIC;

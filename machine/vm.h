@@ -54,6 +54,14 @@ struct vm_config {
     uint64_t insn_limit;            /* 0: none */
     vm_console_fn console;          /* UART output; NULL: dropped */
     void *console_opaque;
+    /* PC devices (docs/PC.md) */
+    const char *disk[2];            /* ATA primary master, slave images; NULL: none */
+    unsigned disk_flags[2];         /* ATA_SNAPSHOT, ATA_READONLY (ata.h) */
+    bool rtc_fixed;                 /* RTC starts at rtc_epoch, else at the host time */
+    int64_t rtc_epoch;              /* Unix seconds, UTC */
+    /* One-line messages for the user (bad sector numbers, read-only
+     * disks); called with console_opaque; NULL: dropped. */
+    void (*notice)(void *opaque, unsigned vm, const char *line);
 };
 
 struct vm {
@@ -78,6 +86,7 @@ struct vm {
      * before the vCPU next runs (never inside another engine's run):
      * -1 none, else the real-mode CS:IP to start at (CS << 16 | IP) */
     int64_t start_at[VM_MAX_VCPUS];
+    int last_ran;               /* vCPU that ran last (-1: none yet) */
 };
 
 /* Create VM number @index with @cfg; events go to @ev.  On success *out
@@ -108,7 +117,8 @@ void vm_note(struct vcpu *v, struct event *e);
 /* Interrupt plumbing for the scheduler: is an interrupt waiting for vCPU
  * @v (from its local APIC, or the 8259 through LINT0), and deliver it now
  * if the guest accepts it.  vm_try_inject() first applies a pending INIT
- * or STARTUP to @v. */
+ * or STARTUP to @v, and drops @v's translated code when another vCPU of
+ * the VM ran since @v did (engines see only their own stores). */
 bool vm_irq_pending(struct vcpu *v);
 int vm_try_inject(struct vcpu *v);
 

@@ -9,7 +9,7 @@
 # a host program.  See docs/SCENARIOS.md.
 
 SCN_BUILD   ?= build/scenarios
-SCN_NAMES   := hello protected longmode smp kernel
+SCN_NAMES   := hello protected longmode smp disk kernel
 SCN_CC      ?= gcc
 SCN_LD      ?= ld
 SCN_OBJCOPY ?= objcopy
@@ -28,13 +28,19 @@ SCN_ASFLAGS64 := -m64 -g -Iscenarios/common -MMD -MP
 
 .PHONY: scenarios scenarios-clean
 .PRECIOUS: $(SCN_BUILD)/%/expected.txt $(SCN_BUILD)/%.elf $(SCN_BUILD)/%.o
-scenarios: $(foreach n,$(SCN_NAMES),$(SCN_BUILD)/$(n)/scenario.conf)
+SCN_LESSONS := $(patsubst scenarios/%,$(SCN_BUILD)/%,$(wildcard $(foreach n,$(SCN_NAMES),scenarios/$(n)/lesson.txt)))
+scenarios: $(foreach n,$(SCN_NAMES),$(SCN_BUILD)/$(n)/scenario.conf) $(SCN_LESSONS)
 
 scenarios-clean:
 	rm -rf $(SCN_BUILD)
 
-# Every scenario: copy its metadata and golden transcript next to the image.
+# Every scenario: copy its metadata, golden transcript and lesson (if it
+# has one, docs/LESSONS.md) next to the image.
 $(SCN_BUILD)/%/scenario.conf: scenarios/%/scenario.conf $(SCN_BUILD)/%/expected.txt
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(SCN_BUILD)/%/lesson.txt: scenarios/%/lesson.txt
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -131,6 +137,31 @@ $(SCN_SMP)/smp.elf: $(SCN_SMP_OBJ) scenarios/smp/kernel.ld
 
 $(SCN_SMP)/smp.lst: $(SCN_SMP)/smp.elf
 	$(SCN_OBJDUMP) -d -S $< > $@
+
+# ---- disk: a boot loader on disk 0 (stage 1 + stage 2), data on disk 1 ----
+# disk0.img is the boot sector and stage 2 padded to 64 KiB; disk1.img is
+# 32 sectors of text.  scenario.conf's disk= line attaches disk1.img.
+SCN_DISK := $(SCN_BUILD)/disk
+$(SCN_BUILD)/disk/scenario.conf: $(SCN_DISK)/disk0.img $(SCN_DISK)/disk1.img $(SCN_DISK)/disk0.lst $(SCN_DISK)/disk0.sym
+
+$(SCN_DISK)/%.o: scenarios/disk/%.S
+	@mkdir -p $(dir $@)
+	$(SCN_CC) $(SCN_ASFLAGS32) -c $< -o $@
+
+$(SCN_DISK)/disk0.elf: $(SCN_DISK)/disk.o scenarios/disk/disk.ld
+	$(SCN_LD) -m elf_i386 -T scenarios/disk/disk.ld -o $@ $<
+
+$(SCN_DISK)/disk0.img: $(SCN_DISK)/disk0.elf
+	$(SCN_OBJCOPY) -O binary -j .boot -j .sig -j .text -j .pad $< $@
+	truncate -s 64K $@
+	@test $$(stat -c %s $@) -eq 65536 || { echo "disk0.img is larger than 64 KiB" >&2; rm -f $@; exit 1; }
+
+$(SCN_DISK)/disk0.lst: $(SCN_DISK)/disk0.elf
+	$(SCN_OBJDUMP) -d -S -m i8086 $< > $@
+
+$(SCN_DISK)/disk1.img: $(SCN_DISK)/disk1.o
+	$(SCN_OBJCOPY) -O binary -j .data $< $@
+	@test $$(stat -c %s $@) -eq 16384 || { echo "disk1.img is not 32 sectors" >&2; rm -f $@; exit 1; }
 
 # nm -n: "ADDR T name" lines, sorted by address; absolute symbols (.equ
 # constants, type a/A) are left out: they are not locations.

@@ -35,6 +35,17 @@ scenarios() {
     done
 }
 
+# The QEMU drive options for a boot scenario: its image as IDE disk 0 and
+# every disk= image after it, snapshot=on (QEMU never writes them).
+qemu_drives() {  # qemu_drives NAME
+    echo "-drive format=raw,file=$SCN/$1/$(conf "$1" image),if=ide,index=0,snapshot=on"
+    u=1
+    for d in $(sed -n 's/^disk=//p' "$SCN/$1/scenario.conf"); do
+        echo "-drive format=raw,file=$SCN/$1/$d,if=ide,index=$u,snapshot=on"
+        u=$((u + 1))
+    done
+}
+
 conf() {  # conf NAME KEY
     sed -n "s/^$2=//p" "$SCN/$1/scenario.conf" | head -n 1
 }

@@ -5,7 +5,8 @@
 #   vmscope (continue mode, the real binary) vs QEMU TCG vs raw Unicorn
 #   (the same bytes, no hooks).  Each figure is the difference of two runs
 #   with different iteration counts, so start-up costs cancel out.
-# The cost of tracing every exit; RSS of 16 idle VMs of 16 MiB.
+# The cost of tracing every exit; local APIC read rate; RSS of 16 idle
+# VMs of 16 MiB.
 set -u
 BUILD=${BUILD:-build}
 PROG=${PROG:-./vmscope}
@@ -57,6 +58,46 @@ printf 'port-I/O exits: %d exits, %.0f exits/s untraced, %.0f exits/s traced: tr
     "$exits" "$(echo "$exits / $t_plain" | bc -l)" "$(echo "$exits / $t_trace" | bc -l)" \
     "$(echo "($t_trace / $t_plain - 1) * 100" | bc -l)"
 
+# Local APIC ID reads (every spinlock of an SMP kernel does one): a
+# protected-mode guest reading 0xFEE00020 N times; the difference of two
+# runs cancels start-up.
+lapic_guest() {  # iters -> image
+    img="$OUT/lapic-$1.img"
+    as --32 -defsym ITERS="$1" -o "$OUT/la.o" - <<'ASM' && ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -o "$img" "$OUT/la.o" && echo "$img"
+    .code16
+    .globl _start
+_start: cli
+    xor %ax, %ax
+    mov %ax, %ds
+    lgdtl gdtdesc
+    mov %cr0, %eax
+    or $1, %eax
+    mov %eax, %cr0
+    ljmpl $8, $pm
+    .code32
+pm: mov $0x10, %ax
+    mov %ax, %ds
+    mov $ITERS, %ecx
+1:  mov 0xFEE00020, %eax
+    dec %ecx
+    jnz 1b
+    mov $0, %al
+    out %al, $0xf4
+    .balign 8
+gdt: .quad 0
+    .quad 0x00CF9A000000FFFF
+    .quad 0x00CF92000000FFFF
+gdtdesc: .word 23
+    .long gdt
+    .org 510
+    .byte 0x55, 0xaa
+ASM
+}
+la=$(lapic_guest 200000) lb=$(lapic_guest 2200000)
+tl=$(echo "$(elapsed "$PROG" run "$lb") - $(elapsed "$PROG" run "$la")" | bc -l)
+printf 'local APIC ID reads: %.2f M reads/s (each an MMIO exit and an mmio event)\n' \
+    "$(echo "2000000 / $tl / 1000000" | bc -l)"
+
 # 16 idle VMs of 16 MiB: the guests halt with interrupts on and a timer
 # armed would be ideal; the register loop with a small budget stands in as
 # "busy" and a halted guest as "idle".
@@ -88,3 +129,20 @@ sleep 2
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
 wait $pid
 printf '16 idle VMs x 16 MiB: RSS %s KiB (%.1f MiB per VM)\n' "${rss:-?}" "$(echo "${rss:-0} / 16 / 1024" | bc -l)"
+
+# The debugger: one step plus a refresh of every view model (registers
+# with the changed-set, 30 lines of disassembly, the page walk of RIP).
+echo
+"$OUT/bench_debugger"
+
+# The TUI: a step plus a full redraw of every pane at 200x60, per layout
+# (tests/bench/bench_tui.c; the target is <= 2 ms median).
+echo
+"$OUT/bench_tui" protected
+# ... and on a real (pseudo-)terminal of 200x60, curses flush included
+if command -v script >/dev/null 2>&1; then
+    rm -f "$OUT/tui-term.txt"
+    LINES=60 COLUMNS=200 TERM=xterm-256color script -qec \
+        "$OUT/bench_tui protected --term $OUT/tui-term.txt" /dev/null >/dev/null 2>&1
+    cat "$OUT/tui-term.txt" 2>/dev/null || echo "bench_tui --term: no result"
+fi

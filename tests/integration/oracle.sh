@@ -6,7 +6,9 @@
 #
 # For every scenario NAME (default: every scenarios/*/scenario.conf):
 #   1. run build/scenarios/NAME/IMAGE under qemu-system-x86_64 -accel tcg
-#      (-smp N,sockets=N with N = the scenario's cpus=, default 1),
+#      (-smp N,sockets=N with N = the scenario's cpus=, default 1;
+#      boot images as IDE disk 0, scenario.conf disk= images as the next
+#      disks, all with snapshot=on; qemu_args= adds QEMU options),
 #      serial port on stdout, isa-debug-exit at port 0xF4; keep the transcript
 #      in $BUILD/oracle/NAME.qemu.out;
 #   2. check it against the golden copy scenarios/NAME/expected.txt and the
@@ -94,7 +96,14 @@ for name in "${names[@]}"; do
 	ncpus=$(conf_get "$conf" cpus)
 	ncpus=${ncpus:-1}
 	case $kind in
-	boot)      boot=(-drive "format=raw,file=$image,if=ide") ;;
+	boot)      # disk 0 is the image; scenario.conf disk= lines are the next
+		   # drives.  snapshot=on: QEMU never writes the build's files.
+		   boot=(-drive "format=raw,file=$image,if=ide,index=0,snapshot=on")
+		   unit=1
+		   for d in $(sed -n 's/^disk=//p' "$conf"); do
+			boot+=(-drive "format=raw,file=$SCN_BUILD/$name/$d,if=ide,index=$unit,snapshot=on")
+			unit=$((unit + 1))
+		   done ;;
 	multiboot) boot=(-kernel "$image") ;;
 	*)         echo "FAIL $name: kind '$kind' cannot run under QEMU"
 		   fail=$((fail + 1)); continue ;;
@@ -103,6 +112,10 @@ for name in "${names[@]}"; do
 	# One socket per vCPU: SeaBIOS lists one MP processor entry per package
 	# (docs/SCENARIOS.md), and vmscope lists every vCPU.
 	smp=(-smp "$ncpus,sockets=$ncpus,cores=1,threads=1")
+	# qemu_args= in scenario.conf: extra QEMU words (e.g. "-vga std" for
+	# a guest that uses the VGA BIOS's int 10h).
+	extra=$(conf_get "$conf" qemu_args)
+	[ -n "$extra" ] && read -r -a words <<<"$extra" && boot+=("${words[@]}")
 	# Several vCPUs: QEMU's one-thread round-robin TCG.  Multi-threaded TCG
 	# made code one CPU rewrote run stale on another ~1 run in 16 (its
 	# code-page TLB flushes reach other vCPUs asynchronously).

@@ -34,6 +34,11 @@ ok "1, 3 and 4 vCPUs"
 cmp -s "$TMP/p2.out" scenarios/smp/expected.txt || fail "--pcpus 2: output differs from expected.txt"
 ok "2 vCPUs on 2 pCPUs"
 
+# By name, the scenario's cpus=2 is used when --cpus is not given.
+"$PROG" run --timeout 60 smp >"$TMP/name.out" 2>/dev/null </dev/null
+cmp -s "$TMP/name.out" scenarios/smp/expected.txt || fail "run smp (by name): output differs from expected.txt"
+ok "cpus= from scenario.conf"
+
 "$PROG" run --timeout 60 --cpus 2 --trace "$TMP/t1.jsonl" "$IMG" >/dev/null 2>&1 </dev/null
 "$PROG" run --timeout 60 --cpus 2 --trace "$TMP/t2.jsonl" "$IMG" >/dev/null 2>&1 </dev/null
 cmp -s "$TMP/t1.jsonl" "$TMP/t2.jsonl" || fail "two traced runs differ"

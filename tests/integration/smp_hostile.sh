@@ -1,5 +1,6 @@
 # smp_hostile.sh - a guest that writes pseudo-random values to every local
-# APIC and I/O APIC register, sends random ICRs (random INITs and STARTUPs
+# APIC and I/O APIC register (and at any byte offset and width), sends
+# random ICRs (random INITs and STARTUPs
 # that start APs anywhere) and takes whatever interrupts result, on 2 and 4
 # vCPUs: vmscope must end with a documented status every time, never a
 # signal or a sanitizer report.  Seeds are fixed, so failures reproduce.
@@ -49,6 +50,17 @@ loop:	call	rnd
 	mov	%eax, 0xFEC00010		/* IOWIN */
 	call	rnd
 	mov	0xFEE00000(%esi), %edx		/* and read one back */
+	call	rnd
+	and	\$0xFFF, %eax			/* any byte offset, any width */
+	mov	%eax, %esi
+	call	rnd
+	movb	%al, 0xFEE00000(%esi)
+	movw	0xFEE00000(%esi), %dx
+	movl	0xFEE00000(%esi), %edx
+	movw	%ax, 0xFEE00000(%esi)
+	movl	%eax, 0xFEE00000(%esi)
+	movl	0xFEC00000(%esi), %edx
+	call	rnd
 	test	\$0x3F, %al
 	jnz	2f
 	call	rnd

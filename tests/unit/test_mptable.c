@@ -100,8 +100,18 @@ static void check_mp(unsigned ncpus)
     uint32_t ebda = u16(m.ram + 0x40E) << 4;
     assert_int_equal(ebda, 0x9FC00);
     assert_int_equal(u16(m.ram + 0x413), 639);
+    /* the EBDA's first word is its size in KiB (firmware writes it too):
+     * the floating pointer must not sit there */
+    assert_int_equal(u16(m.ram + ebda), 1);
+    m.ram[ebda] = 1;
+    m.ram[ebda + 1] = 0;
     const uint8_t *mp = mp_search(m.ram, ebda, 1024);
     assert_non_null(mp);
+    assert_true(mp >= m.ram + ebda + 2);
+    /* a kernel scanning only the BIOS area finds the same table */
+    const uint8_t *mp2 = mp_search(m.ram, 0xF0000, 0x10000);
+    assert_non_null(mp2);
+    assert_memory_equal(mp2, mp, 16);
     assert_int_equal(mp[8], 1);
     assert_int_equal(mp[9], 4);
     assert_int_equal(mp[11], 0);                          /* config table present */

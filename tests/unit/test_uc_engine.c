@@ -193,6 +193,15 @@ __asm__(
     "  movabs $0x100000000, %rax\n  mov (%rax), %eax\n  hlt\n"
     "g_misc_end:\n"
 
+    /* ring 3: load DS (the CPU reads the supervisor-only GDT page: an
+     * implicit supervisor access), then read that page itself (#PF) */
+    ".globl g_impl, g_impl_end\n"
+    ".code64\n"
+    "g_impl:\n"
+    "  mov $0x33, %eax\n  mov %eax, %ds\n  mov %ds, %eax\n  out %eax, $0x84\n"
+    "  mov 0x1000, %eax\n  hlt\n"
+    "g_impl_end:\n"
+
     /* triple fault: empty IDT, then #UD */
     ".globl g_tf, g_tf_end\n"
     "g_tf:\n"
@@ -205,7 +214,7 @@ GUEST(g_rio); GUEST(g_mode); GUEST(g_pg32); GUEST(g_loop); GUEST(g_rde);
 GUEST(g_rdeh); GUEST(g_gp32); GUEST(g_h32err); GUEST(g_pf64); GUEST(g_h64err);
 GUEST(g_int64); GUEST(g_hiret); GUEST(g_u32); GUEST(g_k32); GUEST(g_usys);
 GUEST(g_ksys); GUEST(g_usen); GUEST(g_ksen); GUEST(g_coh); GUEST(g_f);
-GUEST(g_misc); GUEST(g_tf);
+GUEST(g_misc); GUEST(g_tf); GUEST(g_impl);
 
 /* ------------------------------------------------------------ fixture */
 
@@ -730,6 +739,31 @@ static void test_long_pf(void **state)
     assert_int_equal(f->ev[0].error, PFEC_W);
 }
 
+/* The engine's own TLB fill cannot tell an implicit supervisor access
+ * from ring 3 (a descriptor-table read) from an explicit one: the first
+ * must succeed, the second must fault (SDM Vol. 3A 4.6). */
+static void test_implicit_supervisor(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state s;
+    const uint64_t rw = PTE_P | PTE_RW | PTE_US;
+
+    long_state(f, &s, 3);
+    for (uint64_t i = 0; i < 512; i++)      /* first 2 MiB as 4 KiB pages */
+        put64(f, PT_BASE + 0x3000 + 8 * i, (i << 12) | (i == 1 ? rw & ~PTE_US : rw));
+    put64(f, PT_BASE + 0x2000, (PT_BASE + 0x3000) | rw);
+    LOADG(f, LOAD, g_impl);
+    LOADG(f, 0xA000, g_h64err);
+    gate64(f, EXC_PF, 0xA000, 0);
+    put64(f, TSS_BASE + 4, 0x6000);          /* RSP0 */
+    set(f, &s);
+    struct vcpu_exit ex = run(f, 100);
+    assert_int_equal(ex.kind, VEXIT_HLT);
+    expect_io(f, 0, 0x84, 0x33, 4, true);             /* DS loaded */
+    expect_io(f, 1, 0x84, PFEC_P | PFEC_U, 4, true);  /* then #PF(U|P) */
+    expect_io(f, 2, 0x88, 0x1000, 4, true);           /* CR2 */
+}
+
 static void test_long_int(void **state)
 {
     struct fx *f = *state;
@@ -942,7 +976,7 @@ int main(void)
         T(test_real_io), T(test_mode_switch), T(test_paging32),
         T(test_state_round_trip), T(test_cpl3_enforced), T(test_budget_exact),
         T(test_step_continue), T(test_real_de), T(test_prot_gp), T(test_long_pf),
-        T(test_long_int), T(test_ring3_tss), T(test_syscall_sysret),
+        T(test_long_int), T(test_implicit_supervisor), T(test_ring3_tss), T(test_syscall_sysret),
         T(test_sysenter_sysexit), T(test_triple_fault), T(test_coherence),
         T(test_misc), T(test_rdtsc_deterministic), T(test_inject), T(test_kick),
     };
