@@ -169,6 +169,21 @@ if head -n 25 "$TMP/vga.txt" | cmp -s - <(tail -n 24 "$SRC/expected.txt"; echo) 
 	grep -qx "cursor 24,0" "$TMP/vga.txt"; then ok "VGA text screen = the transcript's last 24 lines, cursor 24,0"
 else fail "VGA screen differs from the transcript's tail:"; head -n 26 "$TMP/vga.txt" | diff - <(tail -n 24 "$SRC/expected.txt") | head -10; fi
 
+# The debugger boots it the same way (disks, CPUs and symbols from
+# scenario.conf): a breakpoint in ring 3 stops with that process's CR3.
+cat >"$TMP/dbg.gdb" <<'GDB'
+break prog_wc
+continue
+print $cs
+print $cr3
+GDB
+timeout -k 5 "$TIMEOUT" "$PROG" debug --engine "$ENGINE" --batch "$TMP/dbg.gdb" kernel \
+	</dev/null >"$TMP/dbg.out" 2>"$TMP/dbg.err"
+wc_pd=$(sed -n 's/^proc: pid 2 wc *page directory at //p' "$SRC/expected.txt")
+if grep -q "^Breakpoint 1, 0x[0-9a-f]* <prog_wc>" "$TMP/dbg.out" && grep -qx "0x1b (27)" "$TMP/dbg.out" &&
+	grep -q "^$wc_pd " "$TMP/dbg.out"; then ok "vmscope debug: break prog_wc stops in ring 3 with CR3 = $wc_pd"
+else fail "vmscope debug: $(tail -n 5 "$TMP/dbg.out" | tr '\n' '|') $(head -c 200 "$TMP/dbg.err")"; fi
+
 # Four CPUs (the kernel's MAXCPU): three APs started, the same bytes.
 run_qemu "$DIR/disk0.img" "$TMP/q4.out" 4
 run_vmscope "$DIR/disk0.img" "$TMP/v4.out" --cpus 4
