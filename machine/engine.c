@@ -1,18 +1,14 @@
-/* engine.c - engine selection. */
+/* engine.c - engine selection: the only place that knows there are two. */
 #include "engine.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kvm_engine.h"
 #include "uc_engine.h"
 
 #define KVM_DEVICE "/dev/kvm"
-#define KVM_GET_API_VERSION_IOCTL 0xAE00   /* _IO(KVMIO, 0x00) */
-#define KVM_API_VERSION_EXPECTED 12
 
 const char *engine_unicorn_version(void)
 {
@@ -21,30 +17,23 @@ const char *engine_unicorn_version(void)
 
 int engine_kvm_probe(char *why, size_t len)
 {
-    int fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+    return kvm_engine_probe(why, len);
+}
 
-    if (fd < 0) {
-        if (errno == EACCES)
-            snprintf(why, len, KVM_DEVICE " exists but cannot be opened: permission "
-                     "denied (add the user to the 'kvm' group)");
-        else
-            snprintf(why, len, KVM_DEVICE " is not usable: %s", strerror(errno));
-        return -VMS_ERR_NOKVM;
-    }
-    int api = ioctl(fd, KVM_GET_API_VERSION_IOCTL, 0);
-    close(fd);
-    if (api != KVM_API_VERSION_EXPECTED) {
-        snprintf(why, len, KVM_DEVICE " reports API version %d, not %d", api,
-                 KVM_API_VERSION_EXPECTED);
-        return -VMS_ERR_NOKVM;
-    }
-    snprintf(why, len, "the KVM engine is not built into this vmscope yet");
-    return -VMS_ERR_UNSUPPORTED;
+/* The engine tables by name ("auto" is not one of them). */
+static const struct vcpu_ops *const engines[] = { &uc_vcpu_ops, &kvm_vcpu_ops };
+
+const struct vcpu_ops *engine_by_name(const char *name)
+{
+    for (unsigned i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+        if (!strcmp(engines[i]->name, name))
+            return engines[i];
+    return NULL;
 }
 
 int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size_t len)
 {
-    char kvm_why[128];
+    char kvm_why[160];
 
     why[0] = '\0';
     if (!strcmp(name, "unicorn")) {
@@ -53,18 +42,28 @@ int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size
     }
     if (!strcmp(name, "kvm")) {
         int err = engine_kvm_probe(kvm_why, sizeof(kvm_why));
-        snprintf(why, len, "--engine kvm: %s", kvm_why);
-        return err < 0 ? err : -VMS_ERR_NOKVM;
+        if (err < 0) {
+            snprintf(why, len, "--engine kvm: %s", kvm_why);
+            return err;
+        }
+        *ops = &kvm_vcpu_ops;
+        return 0;
     }
     if (strcmp(name, "auto")) {
         snprintf(why, len, "--engine: '%s' is not auto, unicorn or kvm", name);
         return -VMS_ERR_INVAL;
     }
+    int err = engine_kvm_probe(kvm_why, sizeof(kvm_why));
+    if (err == 0) {
+        *ops = &kvm_vcpu_ops;
+        return 0;
+    }
     *ops = &uc_vcpu_ops;
-    /* A /dev/kvm that is there but unusable is worth a word; its absence
-     * (the common case on this project's machines) is not. */
-    if (engine_kvm_probe(kvm_why, sizeof(kvm_why)) == -VMS_ERR_NOKVM &&
-        access(KVM_DEVICE, F_OK) == 0)
+    /* A /dev/kvm that is there but unusable (permissions, old API) is
+     * worth a word: the user can fix it.  Its absence, the common case on
+     * machines without virtualization, is not; nor is a KVM-PVM one,
+     * which is no CPU for these guests whatever the user does. */
+    if (err == -VMS_ERR_NOKVM && access(KVM_DEVICE, F_OK) == 0)
         snprintf(why, len, "%s; using the Unicorn engine", kvm_why);
     return 0;
 }

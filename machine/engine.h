@@ -18,7 +18,11 @@
 int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size_t len)
     VMS_MUST_CHECK;
 
-/* Probe /dev/kvm: 0 when usable, else -VMS_ERR_NOKVM with @why filled. */
+/* The engine called @name ("unicorn", "kvm"), or NULL. */
+const struct vcpu_ops *engine_by_name(const char *name);
+
+/* Probe /dev/kvm: 0 when usable, else -VMS_ERR_NOKVM (or UNSUPPORTED for
+ * KVM-PVM) with @why filled. */
 int engine_kvm_probe(char *why, size_t len);
 
 /* "2.1.4": the libunicorn this binary runs with. */

@@ -50,7 +50,7 @@ static void vcpu_destroy(struct vcpu *v)
 {
     if (!v)
         return;
-    if (v->ops)
+    if (v->ops && v->engine)
         v->ops->destroy(v);
     free(v);
 }
@@ -160,6 +160,62 @@ int vm_start(struct vm *vm, const struct cpu_state *boot)
     return 0;
 }
 
+/* ---- moving between engines ---- */
+
+static int switch_fail(struct vm *vm, int err, const char *what)
+{
+    vm_stop(vm, VM_FAILED, VMS_STATUS_ENGINE, "%s: engine switch: %s: %s", vm->name, what,
+            vms_lasterr(err));
+    return err;
+}
+
+/* Give @v a fresh @ops engine holding @s. */
+static int move_vcpu(struct vcpu *v, const struct vcpu_ops *ops, const struct cpu_state *s)
+{
+    int err = ops->create(v);
+
+    if (err < 0)
+        return err;
+    v->ops = ops;
+    v->ops->mem_written(v, 0, v->vm->mem.size);
+    return ops->set_state(v, s);
+}
+
+int vm_switch_engine(struct vm *vm, const struct vcpu_ops *ops)
+{
+    struct cpu_state st[VM_MAX_VCPUS];
+    const struct vcpu_ops *old = vm->vcpu[0]->ops;
+    int err;
+
+    for (unsigned i = 0; i < vm->nvcpu; i++)
+        if ((err = vm->vcpu[i]->ops->get_state(vm->vcpu[i], &st[i])) < 0)
+            return switch_fail(vm, err, "cannot read the CPU state");
+    for (unsigned i = 0; i < vm->nvcpu; i++) {
+        vm->vcpu[i]->ops->destroy(vm->vcpu[i]);
+        vm->vcpu[i]->ops = NULL;
+    }
+    for (unsigned i = 0; i < vm->nvcpu; i++) {
+        if ((err = move_vcpu(vm->vcpu[i], ops, &st[i])) < 0) {
+            /* Back to the old engine where possible, then stop. */
+            for (unsigned j = 0; j < vm->nvcpu; j++) {
+                if (vm->vcpu[j]->ops)
+                    vm->vcpu[j]->ops->destroy(vm->vcpu[j]);
+                vm->vcpu[j]->ops = NULL;
+                if (move_vcpu(vm->vcpu[j], old, &st[j]) < 0 && vm->vcpu[j]->ops) {
+                    vm->vcpu[j]->ops->destroy(vm->vcpu[j]);
+                    vm->vcpu[j]->ops = NULL;
+                }
+            }
+            return switch_fail(vm, err, ops->name);
+        }
+    }
+    struct event e = { .kind = EV_VM_START, .rip = st[0].rip };
+    snprintf(e.text, sizeof(e.text), "%s engine=%s (moved from %s)", vm->name, ops->name,
+             old->name);
+    vm_note(vm->vcpu[0], &e);
+    return 0;
+}
+
 /* ---- the exit switch ---- */
 
 static void handle_io(struct vcpu *v, struct vcpu_exit *ex, enum bus_space space)
@@ -194,7 +250,7 @@ static bool halted_for_good(struct vcpu *v)
 {
     struct cpu_state s;
 
-    if (!v->runnable)
+    if (!v->runnable || !v->ops)
         return true;
     if (!v->halted || v->ops->get_state(v, &s) < 0)
         return false;

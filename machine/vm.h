@@ -99,6 +99,13 @@ void vm_destroy(struct vm *vm);
  * host wrote guest RAM. */
 int vm_start(struct vm *vm, const struct cpu_state *boot) VMS_MUST_CHECK;
 
+/* Move every vCPU of @vm to the engine @ops while the VM is stopped
+ * between runs: the complete CPU state goes from the old engine to the
+ * new one; RAM (one gmem) and the user-space devices stay where they are,
+ * so they carry over as they are.  On failure the VM is stopped as
+ * VM_FAILED and the error returned. */
+int vm_switch_engine(struct vm *vm, const struct vcpu_ops *ops) VMS_MUST_CHECK;
+
 /* The run loop's exit switch (see above).  Returns true when the vCPU may
  * keep running, false when it must return to the scheduler. */
 bool vm_handle_exit(struct vcpu *v, struct vcpu_exit *ex);

@@ -48,7 +48,7 @@
 #define REDIR_MASKED 0x10000
 
 /* ---- vectors ---- */
-#define V_TIMER      0x40
+#define V_TIMER      0x30		/* priority class 3: a TPR of 0x30 blocks it alone */
 #define V_IPI        0x41
 #define V_IPI_ALL    0x42
 #define V_PIT        0x43
@@ -239,10 +239,24 @@ static void wait_stage(unsigned s) { while (stage != s) cpu_relax(); }
 static void eoi(void) { lapic_w(LAPIC_EOI, 0); }
 static unsigned idx(void) { return my_id() % MAX_CPUS; }
 
-void on_timer(void) { ticks[idx()]++; eoi(); }
+/* The periodic timer is stopped by its last tick's handler, with
+ * interrupts still off, and the task priority raised over its class: a
+ * tick latched in the IRR meanwhile (a host-time engine such as KVM, or a
+ * descheduled vCPU, can run late) is never delivered.  So every engine
+ * sees the same interrupts and the same I/O. */
+static volatile unsigned ticks_wanted[MAX_CPUS];
+void on_timer(void)
+{
+	unsigned me = idx();
+	if (++ticks[me] == ticks_wanted[me]) {
+		lapic_w(LAPIC_TIMER, LVT_MASKED);
+		lapic_w(LAPIC_TPR, V_TIMER);
+	}
+	eoi();
+}
 void on_ipi(void) { ipis[idx()]++; eoi(); }
 void on_ipi_all(void) { ipis_all[idx()]++; eoi(); }
-void on_pit(void) { pit_ticks[idx()]++; eoi(); }
+void on_pit(void);
 void on_spurious(void) { }		/* no EOI for the spurious vector */
 void on_other(void)
 {
@@ -275,12 +289,12 @@ static void send_ipi(uint32_t dest, uint32_t lo)
 
 static void ap_timer_periodic(unsigned me)
 {
+	ticks_wanted[me] = ticks[me] + TICKS;
 	lapic_w(LAPIC_TDCR, TDCR_DIV16);
 	lapic_w(LAPIC_TIMER, LVT_PERIODIC | V_TIMER);
 	lapic_w(LAPIC_TICR, 62500);		/* 1 ms at 1 GHz / 16 */
 	while (ticks[me] < TICKS)
 		sti_hlt();
-	lapic_w(LAPIC_TIMER, LVT_MASKED);
 	kprintf("cpu%u: %u local APIC timer ticks (periodic)\n", me, TICKS);
 }
 
@@ -387,8 +401,20 @@ static void start_ap(unsigned i)
 	kprintf("cpu%u: IPI 0x%x received from cpu%u\n", my_id(), V_IPI_ALL, id);
 }
 
+/* The third PIT interrupt masks its I/O APIC pin from the handler and
+ * raises the task priority over its class (the AP takes no interrupt
+ * after it), for the same reason as the timer's last tick (on_timer). */
+void on_pit(void)
+{
+	if (++pit_ticks[idx()] == 3) {
+		ioapic_w(IOAPIC_REDIR + 2 * mp.irq_pin[0], REDIR_MASKED | V_PIT);
+		lapic_w(LAPIC_TPR, V_PIT);
+	}
+	eoi();
+}
+
 /* PIT at 100 Hz -> ISA IRQ0 -> the I/O APIC pin the MP table names, fixed
- * to AP @id; masked again when the AP has seen three. */
+ * to AP @id; masked by the AP's third interrupt (on_pit), and again here. */
 static void pit_to_ap(unsigned id)
 {
 	int pin = mp.irq_pin[0];

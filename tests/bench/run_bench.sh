@@ -146,3 +146,6 @@ if command -v script >/dev/null 2>&1; then
         "$OUT/bench_tui protected --term $OUT/tui-term.txt" /dev/null >/dev/null 2>&1
     cat "$OUT/tui-term.txt" 2>/dev/null || echo "bench_tui --term: no result"
 fi
+
+# Exits/s and single steps/s per engine, KVM nested too.
+sh tests/bench/kvm_bench.sh

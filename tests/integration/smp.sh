@@ -49,7 +49,7 @@ grep -q '"text":"lapic1 INIT: waiting for STARTUP"' "$t" || fail "no INIT at lap
 grep -q '"text":"lapic1 STARTUP 0x08: start at 0800:0000"' "$t" || fail "no STARTUP at lapic1"
 grep -q '"text":"lapic1 STARTUP 0x08 ignored: not waiting"' "$t" || fail "second STARTUP not ignored"
 grep -q '"text":"lapic0 INIT level de-assert (no effect)"' "$t" || fail "no INIT de-assert"
-grep -q '"kind":"inject","vm":0,"vcpu":1,.*"text":"lapic -> vector 64"' "$t" || fail "no timer injection on vcpu 1"
+grep -q '"kind":"inject","vm":0,"vcpu":1,.*"text":"lapic -> vector 48"' "$t" || fail "no timer injection (vector 0x30) on vcpu 1"
 grep -q '"kind":"inject","vm":0,"vcpu":0,.*"text":"lapic -> vector 66"' "$t" || fail "no IPI injection on vcpu 0"
 grep -q '"text":"ioapic pin 2 -> fixed vector 0x43 dest 0x01"' "$t" || fail "no PIT message from the I/O APIC"
 ok "INIT/STARTUP/IPI/timer events"

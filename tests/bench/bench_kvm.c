@@ -1,0 +1,135 @@
+/* bench_kvm.c - exits per second and single steps per second on each
+ * engine, through vcpu_ops.run and the VM's own exit handler (the bus).
+ *
+ * The guest (real mode): OUT 0x80 in a loop of N, then HLT.  Every OUT is
+ * one port-I/O exit; stepping the same loop measures single steps.  KVM
+ * figures are labelled "nested" when KVM itself runs inside a virtual
+ * machine (CPUID.1:ECX.hypervisor on this host), e.g. in the nested test
+ * guest of tests/kvm/harness.sh.
+ *
+ *   bench_kvm [unicorn|kvm|all]
+ */
+#include <cpuid.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "machine/kvm_engine.h"
+#include "machine/uc_engine.h"
+#include "machine/vm.h"
+
+#define LOAD    0x1000u
+#define RAM     (1u << 20)
+#define EXITS   200000u
+#define STEPS   100000u
+#define HV_BIT  (1u << 31)   /* CPUID.1:ECX: running under a hypervisor */
+
+/* mov ecx, N; 1: out 0x80, al; dec ecx; jnz 1b; hlt */
+static void guest(uint8_t *p, uint32_t n)
+{
+    const uint8_t code[] = { 0x66, 0xB9, (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
+                             (uint8_t)(n >> 24), 0xE6, 0x80, 0x66, 0x49, 0x75, 0xFA, 0xF4 };
+    memcpy(p, code, sizeof(code));
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static struct vm *make_vm(const struct vcpu_ops *ops, uint32_t n)
+{
+    struct vm_config cfg = { .mem_size = RAM, .ncpus = 1, .engine = ops };
+    struct vm *vm;
+    struct cpu_state s;
+
+    if (vm_create(&vm, 0, &cfg, NULL) < 0)
+        return NULL;
+    guest(vm->mem.ram + LOAD, n);
+    x86_reset_state(&s, 0, LOAD);
+    if (vm_start(vm, &s) < 0) {
+        vm_destroy(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+/* Port-I/O exits per second: run until HLT. */
+static double exits_per_s(const struct vcpu_ops *ops)
+{
+    struct vm *vm = make_vm(ops, EXITS);
+    struct vcpu_exit ex;
+
+    if (!vm)
+        return -1;
+    struct vcpu *v = vm->vcpu[0];
+    double t = now();
+    do {
+        if (v->ops->run(v, 10000000, &ex) < 0)
+            break;
+    } while (ex.kind != VEXIT_HLT && ex.kind != VEXIT_ERROR && ex.kind != VEXIT_SHUTDOWN);
+    t = now() - t;
+    uint64_t n = v->exits;
+    vm_destroy(vm);
+    return ex.kind == VEXIT_HLT ? (double)n / t : -1;
+}
+
+static double steps_per_s(const struct vcpu_ops *ops)
+{
+    struct vm *vm = make_vm(ops, STEPS);
+    struct vcpu_exit ex;
+    unsigned n = 0;
+
+    if (!vm)
+        return -1;
+    struct vcpu *v = vm->vcpu[0];
+    if (v->ops->set_step(v, true) < 0) {
+        vm_destroy(vm);
+        return -1;
+    }
+    double t = now();
+    while (n < STEPS && v->ops->run(v, 1, &ex) == 0 && ex.kind == VEXIT_STEP)
+        n++;
+    t = now() - t;
+    vm_destroy(vm);
+    return n == STEPS ? n / t : -1;
+}
+
+static bool under_hypervisor(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & HV_BIT);
+}
+
+static void bench(const struct vcpu_ops *ops, const char *label)
+{
+    double e = exits_per_s(ops), s = steps_per_s(ops);
+
+    if (e < 0 || s < 0) {
+        printf("%-8s %-16s failed: %s\n", ops->name, label, vms_lasterr(VMS_ERR_ENGINE));
+        return;
+    }
+    printf("%-8s %-16s %12.0f exits/s %12.0f steps/s\n", ops->name, label, e, s);
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = argc > 1 ? argv[1] : "all";
+    char why[160];
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (!strcmp(which, "all") || !strcmp(which, "unicorn"))
+        bench(&uc_vcpu_ops, under_hypervisor() ? "(in a VM)" : "");
+    if (!strcmp(which, "all") || !strcmp(which, "kvm")) {
+        if (kvm_engine_probe(why, sizeof(why)) < 0)
+            printf("kvm      not usable here: %s\n", why);
+        else if (access("/sys/module/kvm_pvm", F_OK) == 0)
+            bench(&kvm_vcpu_ops, "kvm-pvm, nested");
+        else
+            bench(&kvm_vcpu_ops, under_hypervisor() ? "nested" : "");
+    }
+    return 0;
+}
