@@ -48,7 +48,6 @@ else
 	names=()
 	for c in scenarios/*/scenario.conf; do
 		[ -e "$c" ] || continue
-		grep -q '^test=' "$c" && continue	# it has its own test
 		n=${c#scenarios/}
 		names+=("${n%/scenario.conf}")
 	done
