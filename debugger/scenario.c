@@ -52,6 +52,10 @@ static void set_field(struct scenario *s, const char *key, const char *val)
         snprintf(s->mem, sizeof(s->mem), "%.*s", (int)sizeof(s->mem) - 1, val);
     else if (!strcmp(key, "expect_exit"))
         s->expect_exit = atoi(val);
+    else if (!strcmp(key, "symbols")) {
+        if (!join(s->symbols, s->dir, val))
+            s->symbols[0] = '\0';
+    }
     else if (!strcmp(key, "cpus")) {
         char *end;
         unsigned long n = strtoul(val, &end, 10);
@@ -125,7 +129,7 @@ static int find_named(const char *arg, const char *argv0, struct scenario *s)
     return vms_seterr(VMS_ERR_NOTFOUND, "%s: no such file or scenario", arg);
 }
 
-/* The disk= and cpus= lines of the scenario.conf beside image @path, if
+/* The disk=, cpus= and symbols= lines of the scenario.conf beside image @path, if
  * that scenario.conf names it as its image: the machine a scenario needs
  * is the same whether it is run by name or by path. */
 static void sibling_disks(const char *path, struct scenario *out)
@@ -146,6 +150,7 @@ static void sibling_disks(const char *path, struct scenario *out)
     memcpy(out->disk, conf.disk, sizeof(out->disk));
     out->ndisks = conf.ndisks;
     out->cpus = conf.cpus;
+    memcpy(out->symbols, conf.symbols, sizeof(out->symbols));
 }
 
 int scenario_resolve(const char *arg, const char *argv0, struct scenario *out)

@@ -1,9 +1,10 @@
 /* scenario.h - finding a scenario (a guest image plus its metadata) by name.
  *
  * A scenario directory holds scenario.conf ("key=value" lines: image=,
- * kind=, title=, expect_exit=, mem=, cpus=, and disk= once per extra disk
+ * kind=, title=, expect_exit=, mem=, cpus=, symbols= for an image that
+ * carries none (the debugger loads them), and disk= once per extra disk
  * image attached after the boot disk), the image, its .lst and .sym.  An
- * image run by its path takes the disk= and cpus= lines of the
+ * image run by its path takes the disk=, cpus= and symbols= lines of the
  * scenario.conf next to it that names it, so both ways of running a
  * scenario get the same machine.  A name is looked up in $VMSCOPE_SCENARIOS, then build/scenarios next to the
  * program, then ../share/vmscope/scenarios from the program's directory,
@@ -29,6 +30,7 @@ struct scenario {
     unsigned cpus;            /* suggested --cpus (vCPUs), 0 if none */
     char disk[SCENARIO_MAX_DISKS][PATH_MAX];  /* disk= lines, full paths */
     unsigned ndisks;
+    char symbols[PATH_MAX];   /* symbols= (an `nm -n` listing), full path; "" none */
 };
 
 /* Resolve @arg: an existing file is an image (no metadata); otherwise a

@@ -22,9 +22,11 @@
 
 #include "debugger/expr.h"
 #include "debugger/regs.h"
+#include "machine/ata.h"
 #include "machine/engine.h"
 #include "machine/loader.h"
 #include "machine/memmap.h"
+#include "machine/platform.h"
 
 #define POLL_EVERY_ROUNDS 1       /* a round is at most one quantum per pCPU */
 #define POLL_EVERY_STEPS  4096
@@ -342,12 +344,29 @@ static int load_symbols(struct session *s, struct load_result *lr)
 {
     s->syms = lr->syms;             /* take ownership */
     symtab_init(&lr->syms);
-    if (!s->cfg.symfile)
+    /* --symbols, else the scenario's symbols= listing */
+    const char *file = s->cfg.symfile ? s->cfg.symfile : s->sc.symbols[0] ? s->sc.symbols : NULL;
+    if (!file)
         return 0;
-    int n = symtab_load_nm(&s->syms, s->cfg.symfile);
+    int n = symtab_load_nm(&s->syms, file);
     if (n < 0)
-        return vms_seterr(VMS_ERR_NOTFOUND, "%s: cannot read symbols", s->cfg.symfile);
+        return vms_seterr(VMS_ERR_NOTFOUND, "%s: cannot read symbols", file);
     return 0;
+}
+
+/* A boot sector image is also disk 0 (snapshot: the file is never
+ * written), with the scenario's disk= images after it, then the BIOS's
+ * POST: as `vmscope run` boots it (tui/main.c), so a kernel that reads
+ * its disks through int 13h or ATA can be debugged. */
+static int boot_sector_disks(struct session *s, struct vm *vm)
+{
+    int err = platform_attach_disk(vm->plat, 0, s->sc.image, ATA_SNAPSHOT);
+
+    for (unsigned i = 0; err == 0 && i < s->sc.ndisks && i + 1 < ATA_DRIVES; i++)
+        err = platform_attach_disk(vm->plat, i + 1, s->sc.disk[i], ATA_SNAPSHOT);
+    if (err == 0)
+        platform_bios_post(vm->plat);
+    return err;
 }
 
 static int build_vm(struct session *s, unsigned index, const struct vm_config *vc)
@@ -367,6 +386,10 @@ static int build_vm(struct session *s, unsigned index, const struct vm_config *v
     err = loader_load(&vm->mem, s->sc.image, &lo, &lr);
     if (err < 0)
         return err;
+    if (lr.kind == IMAGE_BOOTSECTOR && (err = boot_sector_disks(s, vm)) < 0) {
+        load_result_fini(&lr);
+        return err;
+    }
     if (index == 0) {
         snprintf(s->desc, sizeof(s->desc), "%s%.100s: %.120s", s->sc.title[0] ? "scenario " : "",
                  s->sc.title[0] ? s->sc.name : s->sc.image, lr.desc);
@@ -405,7 +428,8 @@ static int build(struct session *s)
     struct hv_config hc = { .npcpu = s->cfg.npcpus ? s->cfg.npcpus : 1,
                             .quantum = s->cfg.quantum };
     struct vm_config vc = {
-        .mem_size = s->cfg.mem, .ncpus = s->cfg.ncpus ? s->cfg.ncpus : 1,
+        .mem_size = s->cfg.mem,
+        .ncpus = s->cfg.ncpus ? s->cfg.ncpus : s->sc.cpus ? s->sc.cpus : 1,
         .engine = s->engine,
         .console = s->cfg.console ? s->cfg.console : console_to_out,
         .console_opaque = s->cfg.console ? s->cfg.console_opaque : s,

@@ -9,7 +9,7 @@
 # a host program.  See docs/SCENARIOS.md.
 
 SCN_BUILD   ?= build/scenarios
-SCN_NAMES   := hello protected longmode smp disk
+SCN_NAMES   := hello protected longmode smp disk kernel
 SCN_CC      ?= gcc
 SCN_LD      ?= ld
 SCN_OBJCOPY ?= objcopy
@@ -172,5 +172,7 @@ $(SCN_LM)/longmode.sym: $(SCN_LM)/longmode64.elf
 
 $(SCN_BUILD)/%.sym: $(SCN_BUILD)/%.elf
 	$(SCN_SYMS)
+
+include scenarios/kernel/kernel.mk
 
 -include $(wildcard $(SCN_BUILD)/*/*.d)

@@ -1,5 +1,5 @@
 /* test_tui_lesson.c - the lesson format (docs/LESSONS.md), answers,
- * progress, and the three scenario lessons. */
+ * progress, and the scenario lessons. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,9 +157,9 @@ static void test_reflow(void **state)
 static void test_scenario_lessons(void **state)
 {
     (void)state;
-    static const char *const names[] = { "hello", "protected", "longmode" };
+    static const char *const names[] = { "hello", "protected", "longmode", "kernel" };
 
-    for (unsigned i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[128];
         struct lesson l;
         snprintf(path, sizeof(path), "scenarios/%s/lesson.txt", names[i]);
