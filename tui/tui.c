@@ -493,6 +493,11 @@ void tui_key(struct tui *t, int key, const struct tui_mouse *m)
         return;
     bool for_prompt = t->at_prompt && key != TK_ESC && key != TK_CTRL('c')
                       && keys_lookup(key, true) == ACT_NONE;
+    /* F6/i start typing to a running guest without stopping it */
+    if (t->run != RUN_STOPPED && !for_prompt && keys_lookup(key, t->at_prompt) == ACT_TYPE) {
+        toggle_typing(t);
+        return;
+    }
     if (t->run != RUN_STOPPED && !for_prompt) {
         runctl_halt(t, t->run == RUN_ANIMATE ? "animation stopped" : "stopped by a key");
         return;

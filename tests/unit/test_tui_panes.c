@@ -637,6 +637,32 @@ static void test_vga_console_small(void **state)
     close_tui(f);
 }
 
+/* Typing to a running guest does not stop it; Esc ends typing (and does
+ * not stop it either); then any key stops the run as usual. */
+static void test_type_while_running(void **state)
+{
+    (void)state;
+    struct fixture *f = open_vga_echo("-(console:5,log:1)");
+
+    tui_key(f->t, 'c', NULL);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    assert_int_equal(tui_tick(f->t), 0);
+    tui_key(f->t, TK_F(6), NULL);
+    assert_true(f->t->typing);
+    tui_key(f->t, 'h', NULL);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_tick(f->t);
+    tui_tick(f->t);
+    tui_key(f->t, TK_ESC, NULL);
+    assert_false(f->t->typing);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_key(f->t, 'x', NULL);
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    assert_int_equal(textbuf_lines(&f->console), 1);
+    assert_string_equal(textbuf_get(&f->console, 0)->text, "23 ");
+    close_tui(f);
+}
+
 /* Input to COM1 (`input serial`, and the `type` command); the guest echoes
  * it and ends at 'q'. */
 static void test_type_serial(void **state)
@@ -680,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_vga_console),
         cmocka_unit_test(test_vga_console_small),
         cmocka_unit_test(test_type_serial),
+        cmocka_unit_test(test_type_while_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
