@@ -1592,3 +1592,32 @@ int session_eval(struct session *s, const char *expr, uint64_t *out)
         return vms_seterr((enum vms_error)-rc, "%s", err);
     return 0;
 }
+
+/* ------------------------------------ the guest's screen and keyboard */
+
+int session_vga(struct session *s, unsigned vm, struct vga_screen *out)
+{
+    if (!s->hv || vm >= s->hv->nvm || !s->hv->vm[vm]->plat)
+        return vms_seterr(VMS_ERR_NOTFOUND, "no VM %u", vm);
+    return platform_vga_screen(s->hv->vm[vm]->plat, out) ? 1 : 0;
+}
+
+int session_type(struct session *s, unsigned vm, const uint8_t *bytes, size_t n,
+                 unsigned where)
+{
+    if (!s->hv || vm >= s->hv->nvm || !s->hv->vm[vm]->plat)
+        return vms_seterr(VMS_ERR_NOTFOUND, "no VM %u", vm);
+    if (!(where & (SESSION_INPUT_SERIAL | SESSION_INPUT_KBD)))
+        return vms_seterr(VMS_ERR_INVAL, "typed input goes nowhere");
+    struct platform *p = s->hv->vm[vm]->plat;
+    size_t room = platform_console_room(p);
+    if (n > INT32_MAX)
+        n = INT32_MAX;
+    if ((where & SESSION_INPUT_SERIAL) && n > room)
+        n = room;
+    if (where & SESSION_INPUT_KBD)
+        n = platform_kbd_input(p, bytes, n);
+    if (where & SESSION_INPUT_SERIAL)
+        vm_console_input(s->hv->vm[vm], bytes, n);
+    return (int)n;
+}

@@ -35,6 +35,7 @@
 #include "machine/paging.h"
 #include "machine/symtab.h"
 #include "machine/vcpu.h"
+#include "machine/vga.h"
 #include "machine/vm.h"
 #include "machine/x86.h"
 
@@ -608,6 +609,26 @@ int session_source(struct session *s, const char *path, bool stop_on_error,
 
 /* Batch mode: echo each command as "(vmscope) CMD", no empty-line repeat. */
 void session_set_batch(struct session *s, bool on);
+
+/* ------------------------------------ the guest's screen and keyboard */
+
+/* VM @vm's VGA text screen (80x25 cells, the CRTC cursor) into @out.
+ * Returns 1 when the screen shows something (the guest wrote text or
+ * colour to 0xB8000), 0 when it is still blank, -VMS_ERR_NOTFOUND when
+ * there is no such VM. */
+int session_vga(struct session *s, unsigned vm, struct vga_screen *out);
+
+/* Where typed bytes go (bits): COM1's receiver, the i8042 keyboard
+ * (ASCII turned into scan code set 1), or both, as `vmscope run --input`. */
+#define SESSION_INPUT_SERIAL 1u
+#define SESSION_INPUT_KBD    2u
+/* Bytes the user typed for VM @vm.  Only what every target takes now
+ * without a loss is given (COM1 with its FIFO off holds one byte; the
+ * keyboard queue may fill): returns that count, the caller keeps the rest
+ * for later; -VMS_ERR_NOTFOUND when there is no such VM, -VMS_ERR_INVAL
+ * for an empty @where. */
+int session_type(struct session *s, unsigned vm, const uint8_t *bytes, size_t n,
+                 unsigned where);
 
 /* Completion for a command line: the @i-th candidate (from 0) for the word
  * being typed at the end of @line (command names, sub-commands, register

@@ -363,6 +363,11 @@ void platform_console_input(struct platform *p, const uint8_t *buf, size_t n)
     uart_rx_push(&p->com1, buf, n);
 }
 
+size_t platform_console_room(struct platform *p)
+{
+    return uart_rx_room(&p->com1);
+}
+
 /* ---- the PC devices ---- */
 
 size_t platform_kbd_input(struct platform *p, const uint8_t *buf, size_t n)
@@ -377,6 +382,20 @@ size_t platform_kbd_input(struct platform *p, const uint8_t *buf, size_t n)
 struct vga *platform_vga(struct platform *p)
 {
     return &p->vga;
+}
+
+bool platform_vga_screen(struct platform *p, struct vga_screen *out)
+{
+    bool shown = false;
+
+    vga_screen(&p->vga, out);
+    for (unsigned r = 0; r < VGA_ROWS && !shown; r++)
+        for (unsigned c = 0; c < VGA_COLS && !shown; c++) {
+            const struct vga_cell *cell = &out->cell[r][c];
+            /* attribute bits 4-6: background colour */
+            shown = (cell->ch != 0 && cell->ch != ' ') || (cell->attr & 0x70u) != 0;
+        }
+    return shown;
 }
 
 int platform_attach_disk(struct platform *p, unsigned unit, const char *path, unsigned flags)

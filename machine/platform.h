@@ -43,6 +43,9 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
                                         unsigned size, bool write, uint64_t *value);
 /* Bytes typed by the user for the serial console. */
 void platform_console_input(struct platform *p, const uint8_t *buf, size_t n);
+/* How many bytes COM1's receiver takes now without losing one (1 with the
+ * FIFO off, as a 16450; uart_rx_room()). */
+size_t platform_console_room(struct platform *p);
 
 /* ---- the PC devices of docs/PC.md: ATA disks, i8042, VGA, RTC, firmware ---- */
 struct vga;
@@ -53,6 +56,11 @@ struct cpu_state;
 size_t platform_kbd_input(struct platform *p, const uint8_t *buf, size_t n);
 /* The VGA text screen (for the console pane and --vga-dump). */
 struct vga *platform_vga(struct platform *p);
+struct vga_screen;
+/* The VGA text screen as shown now into @out; true when it shows
+ * something: a cell with a character other than blank/NUL or a coloured
+ * background (the firmware leaves the screen blank, 0x0720 cells). */
+bool platform_vga_screen(struct platform *p, struct vga_screen *out);
 /* Attach image @path as ATA device @unit after creation (flags from ata.h). */
 int platform_attach_disk(struct platform *p, unsigned unit, const char *path, unsigned flags)
     VMS_MUST_CHECK;

@@ -23,6 +23,7 @@ struct app_opts {
     const char *layout;
     const char *transcript;
     struct term_opts term;
+    unsigned input;          /* --input: SESSION_INPUT_* bits, 0: auto */
 };
 
 static struct session *g_session;   /* for the signal hook only */
@@ -61,12 +62,15 @@ static void usage(FILE *f)
         "  --transcript FILE          write commands, output and lesson answers\n"
         "  --ascii                    ASCII frames instead of Unicode box drawing\n"
         "  --no-mouse                 leave the mouse to the terminal\n"
+        "  --input auto|serial|kbd|both  where keys typed to the guest go (F6);\n"
+        "                             auto: the keyboard while the console shows\n"
+        "                             the VGA screen, else COM1\n"
         "\n"
         "In the UI: F1 or ? lists every key; : opens the command prompt.\n");
 }
 
 enum { O_ENGINE = 256, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_LESSON, O_NOLESSON, O_LAYOUT,
-       O_TRANSCRIPT, O_ASCII, O_NOMOUSE };
+       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT };
 
 static const struct option longopts[] = {
     { "engine", required_argument, NULL, O_ENGINE },
@@ -80,6 +84,7 @@ static const struct option longopts[] = {
     { "transcript", required_argument, NULL, O_TRANSCRIPT },
     { "ascii", no_argument, NULL, O_ASCII },
     { "no-mouse", no_argument, NULL, O_NOMOUSE },
+    { "input", required_argument, NULL, O_INPUT },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -95,6 +100,19 @@ static int count_arg(const char *opt, const char *arg, unsigned *out)
     }
     *out = (unsigned)v;
     return 0;
+}
+
+static int parse_input(struct app_opts *o, const char *arg)
+{
+    static const char *const names[] = { "auto", "serial", "kbd", "both" };
+
+    for (unsigned i = 0; i < 4; i++)
+        if (!strcmp(arg, names[i])) {
+            o->input = i;      /* the index is the SESSION_INPUT_* bits */
+            return 0;
+        }
+    fprintf(stderr, "vmscope: --input: '%s' is not auto, serial, kbd or both\n", arg);
+    return -1;
 }
 
 static int parse_opt(struct app_opts *o, int c, const char *arg)
@@ -121,6 +139,7 @@ static int parse_opt(struct app_opts *o, int c, const char *arg)
     case O_TRANSCRIPT: o->transcript = arg; return 0;
     case O_ASCII: o->term.ascii = true; return 0;
     case O_NOMOUSE: o->term.mouse = false; return 0;
+    case O_INPUT: return parse_input(o, arg);
     case 'h': usage(stdout); return 1;
     default: usage(stderr); return -1;
     }
@@ -262,7 +281,7 @@ static int run_ui(struct app_opts *o, struct textbuf *console, FILE *transcript)
     struct tui_config cfg = { .session = s, .console = console, .lesson = lesson,
                               .layout = o->layout, .w = w, .h = h, .unicode = caps.unicode,
                               .color = caps.color, .transcript = transcript,
-                              .history = history };
+                              .history = history, .input = o->input };
     rc = tui_create(&t, &cfg);
     if (rc == 0) {
         rc = loop(t);

@@ -55,6 +55,8 @@ enum tui_key {
     X(BOTTOM,     "bottom",     "to the end (the newest line)")                \
     X(FILTER,     "filter",     "cycle the focused pane's filter (events)")    \
     X(VCPU_NEXT,  "vcpu",       "show the next vCPU (next VM after its last)") \
+    X(CONSOLE_VIEW, "console",  "console pane: the VGA screen / the serial log") \
+    X(TYPE,       "type",       "type to the guest (Esc ends; docs/TUI.md)")   \
     X(PROMPT,     "prompt",     "type a command (Esc leaves the prompt)")      \
     X(HELP,       "help",       "this help (Down/PgDn scroll, other keys close)") \
     X(REDRAW,     "redraw",     "redraw the whole terminal")                   \

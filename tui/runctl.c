@@ -95,6 +95,13 @@ static void continue_slice(struct tui *t)
     int rc = session_run_slice(t->s, t->cfg.slice_insns, &why);
     uint64_t ms = tui_now(t) - t0;
 
+    /* A key waiting on the terminal cut the slice short (the session's
+     * poll hook): tui_key() decides whether it stops the run (typing at
+     * the prompt or to the guest does not). */
+    if (rc == 0 && why.reason == DSTOP_INTERRUPT && !term_quit_requested) {
+        tui_touch(t);
+        return;
+    }
     if (rc < 0 || why.reason != DSTOP_NONE) {
         runctl_stopped(t, rc, &why);
         return;

@@ -152,6 +152,18 @@ void cv_put(struct canvas c, int x, int y, uint32_t ch, enum scr_style style)
         return;
     cell->ch = printable(ch) ? ch : '?';
     cell->style = (uint8_t)style;
+    cell->vga = 0;
+}
+
+void cv_put_vga(struct canvas c, int x, int y, uint32_t ch, uint8_t attr)
+{
+    struct cell *cell = cv_cell(c, x, y);
+
+    if (!cell)
+        return;
+    cell->ch = printable(ch) ? ch : '?';
+    cell->style = STY_NORMAL;
+    cell->vga = (uint16_t)(SCR_VGA | attr);
 }
 
 /* Decode one UTF-8 sequence at *p; malformed bytes decode as U+FFFD (which
@@ -288,10 +300,37 @@ static size_t put_utf8(char *out, uint32_t ch)
     return 3;   /* the grid holds BMP code points only (printable()) */
 }
 
+static bool any_vga(const struct screen *s)
+{
+    for (size_t i = 0; i < (size_t)s->w * (size_t)s->h; i++)
+        if (s->cells[i].vga)
+            return true;
+    return false;
+}
+
+/* The "-- vga" grid: two hex digits a VGA cell, blanks for the others. */
+static char *dump_vga(const struct screen *s, char *p)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    memcpy(p, "-- vga\n", 7);
+    p += 7;
+    for (int y = 0; y < s->h; y++) {
+        for (int x = 0; x < s->w; x++) {
+            unsigned v = screen_at(s, x, y)->vga;
+            *p++ = v ? hex[v >> 4 & 0xF] : ' ';
+            *p++ = v ? hex[v & 0xF] : ' ';
+        }
+        *p++ = '\n';
+    }
+    return p;
+}
+
 char *screen_dump_string(const struct screen *s, bool styles)
 {
     size_t cells = (size_t)s->w * (size_t)s->h;
-    size_t cap = cells * 3 + (size_t)s->h + (styles ? cells + (size_t)s->h + 4 : 0) + 1;
+    size_t cap = cells * 3 + (size_t)s->h + (styles ? cells + (size_t)s->h + 4 : 0)
+                 + (styles ? cells * 2 + (size_t)s->h + 8 : 0) + 1;
     char *buf = malloc(cap), *p = buf;
 
     if (!buf)
@@ -309,6 +348,8 @@ char *screen_dump_string(const struct screen *s, bool styles)
                 *p++ = screen_style_letter(screen_at(s, x, y)->style);
             *p++ = '\n';
         }
+        if (any_vga(s))
+            p = dump_vga(s, p);
     }
     *p = '\0';
     return buf;

@@ -48,9 +48,16 @@ enum scr_style {
     STY_COUNT
 };
 
+/* A cell may instead carry a VGA text attribute (the guest's own colours,
+ * console pane): cell.vga = SCR_VGA | attribute (IBM VGA: bits 0-3
+ * foreground with bit 3 intensity, 4-6 background, 7 blink), and term.c
+ * shows the CGA colour; 0 means the semantic style applies. */
+#define SCR_VGA 0x100u
+
 struct cell {
     uint32_t ch;      /* code point, display width 1 */
     uint8_t style;    /* enum scr_style */
+    uint16_t vga;     /* 0, or SCR_VGA | VGA attribute byte */
 };
 
 /* Box-drawing glyphs, Unicode or ASCII (screen->unicode). */
@@ -110,6 +117,8 @@ struct canvas canvas_sub(struct canvas c, struct rect r);
 
 /* Put one code point; unprintable code points become '?'. */
 void cv_put(struct canvas c, int x, int y, uint32_t ch, enum scr_style style);
+/* Put one code point with VGA attribute @attr (the console's VGA screen). */
+void cv_put_vga(struct canvas c, int x, int y, uint32_t ch, uint8_t attr);
 /* Write UTF-8 @text from (x, y) on one line, at most @maxw columns
  * (maxw < 0: to the canvas edge).  Newlines and tabs show as one space.
  * Returns the columns written. */
@@ -133,7 +142,9 @@ int screen_text_width(const char *text);
 
 /* Write the grid as text, one line per row, trailing blanks kept so every
  * line has w columns.  With @styles, a line "--" and then a second grid of
- * style letters follow (the golden-file format, docs/TUI.md). */
+ * style letters follow (the golden-file format, docs/TUI.md); when some
+ * cell holds a VGA attribute, a line "-- vga" and a grid of each cell's
+ * attribute as hex, two columns a cell ("  " for other cells), follow. */
 int screen_dump(const struct screen *s, FILE *f, bool styles);
 /* The same into a malloc'd NUL-terminated string (caller frees). */
 char *screen_dump_string(const struct screen *s, bool styles);

@@ -17,6 +17,8 @@ void (*term_on_quit_signal)(void);
 static struct {
     bool open;
     bool color;
+    bool vga_full;           /* 64 pairs for the guest's fg x bg colours */
+    bool vga_mono;           /* too few pairs: VGA cells in attributes only */
     bool full;               /* next flush redraws every cell */
     struct cell *shown;      /* what the terminal shows (w * h) */
     int w, h;
@@ -48,12 +50,62 @@ static const struct style_look looks[STY_COUNT] = {
     [STY_OK]      = { COLOR_GREEN, -1, A_NORMAL, A_NORMAL },
 };
 
+/* ---- the guest's VGA colours ---- */
+
+/* CGA/VGA colour numbers 0-7 (IBM VGA attribute: blue, green, red bits)
+ * in curses' order (red, green, blue bits). */
+static const short cga_to_curses[8] = {
+    COLOR_BLACK, COLOR_BLUE, COLOR_GREEN, COLOR_CYAN,
+    COLOR_RED, COLOR_MAGENTA, COLOR_YELLOW /* brown */, COLOR_WHITE /* light grey */,
+};
+#define VGA_PAIR0 (STY_COUNT + 1)
+#define VGA_FG(a) ((a) & 7u)
+#define VGA_BRIGHT(a) ((a) & 0x08u)      /* intensity */
+#define VGA_BG(a) ((a) >> 4 & 7u)
+#define VGA_BLINK(a) ((a) & 0x80u)
+
+/* Pairs VGA_PAIR0 + fg * 8 + bg when the terminal has 64 more pairs;
+ * else VGA_PAIR0 + fg on the default background. */
+static void setup_vga_colors(void)
+{
+    T.vga_full = COLOR_PAIRS >= VGA_PAIR0 + 64;
+    for (unsigned fg = 0; fg < 8; fg++) {
+        if (!T.vga_full) {
+            init_pair((short)(VGA_PAIR0 + fg), cga_to_curses[fg], -1);
+            continue;
+        }
+        for (unsigned bg = 0; bg < 8; bg++)
+            init_pair((short)(VGA_PAIR0 + fg * 8 + bg), cga_to_curses[fg], cga_to_curses[bg]);
+    }
+}
+
 static void setup_colors(void)
 {
     start_color();
     use_default_colors();
     for (int i = 0; i < STY_COUNT; i++)
         init_pair((short)(i + 1), looks[i].fg, looks[i].bg);
+    if (COLOR_PAIRS >= VGA_PAIR0 + 8)
+        setup_vga_colors();
+    else
+        T.vga_mono = true;
+}
+
+/* A VGA cell: its colours, intensity and blink as bold; without colours
+ * (NO_COLOR, monochrome) a coloured background shows as reverse video. */
+static void vga_look(unsigned attr, short *pair, attr_t *a)
+{
+    *a = VGA_BRIGHT(attr) || VGA_BLINK(attr) ? A_BOLD : A_NORMAL;
+    *pair = 0;
+    if (!T.color || T.vga_mono) {
+        if (VGA_BG(attr))
+            *a |= A_REVERSE;
+        return;
+    }
+    if (T.vga_full)
+        *pair = (short)(VGA_PAIR0 + VGA_FG(attr) * 8 + VGA_BG(attr));
+    else
+        *pair = (short)(VGA_PAIR0 + VGA_FG(attr));
 }
 
 /* ---- giving the terminal back ---- */
@@ -172,7 +224,12 @@ static void put_cell(int x, int y, const struct cell *c)
     wchar_t wc[2] = { (wchar_t)c->ch, 0 };
     cchar_t cc;
 
-    if (T.color)
+    if (c->vga) {
+        short pair;
+        attr_t a;
+        vga_look(c->vga & 0xFFu, &pair, &a);
+        setcchar(&cc, wc, a, pair, NULL);
+    } else if (T.color)
         setcchar(&cc, wc, l->color_attr, (short)(c->style + 1), NULL);
     else
         setcchar(&cc, wc, l->mono_attr, 0, NULL);
@@ -205,7 +262,8 @@ int term_flush(const struct screen *s)
         for (int x = 0; x < s->w && x < COLS; x++) {
             size_t i = (size_t)y * (size_t)s->w + (size_t)x;
             if (!T.full && T.shown[i].ch == s->cells[i].ch
-                && T.shown[i].style == s->cells[i].style)
+                && T.shown[i].style == s->cells[i].style
+                && T.shown[i].vga == s->cells[i].vga)
                 continue;
             /* The bottom-right cell would scroll some terminals. */
             if (y == LINES - 1 && x == COLS - 1)

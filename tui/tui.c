@@ -114,6 +114,7 @@ int tui_create(struct tui **out, const struct tui_config *cfg)
     t->s = cfg->session;
     t->console = cfg->console;
     t->rate = TUI_ANIMATE_DEFAULT;
+    t->input = cfg->input & (SESSION_INPUT_SERIAL | SESSION_INPUT_KBD);
     dbg_evfilter_any(&t->evfilter);
     if ((rc = screen_create(&t->scr, cfg->w, cfg->h, cfg->unicode)) < 0)
         goto err;
@@ -283,6 +284,106 @@ static void vcpu_next(struct tui *t)
     tui_touch(t);
 }
 
+/* ---- the console pane: VGA or serial, typing to the guest ---- */
+
+static const char *const input_names[] = { "auto", "serial", "kbd", "both" };
+
+unsigned tui_input_where(struct tui *t)
+{
+    if (t->input)
+        return t->input;
+    return tui_console_vga(t) ? SESSION_INPUT_KBD : SESSION_INPUT_SERIAL;
+}
+
+static void toggle_console_view(struct tui *t)
+{
+    t->console_view = tui_console_vga(t) ? CONSOLE_SERIAL : CONSOLE_VGA;
+    tui_message(t, false, "console: %s (o toggles)",
+                t->console_view == CONSOLE_VGA ? "the VGA text screen" : "the serial log (COM1)");
+    tui_touch(t);
+}
+
+static void toggle_typing(struct tui *t)
+{
+    unsigned vm, vcpu;
+
+    t->typing = !t->typing;
+    if (!t->typing) {
+        tui_message(t, false, "keys are the TUI's again");
+        return;
+    }
+    t->at_prompt = false;
+    for (int i = 0; i < t->nslots; i++)
+        if (!strcmp(t->slot[i].name, "console"))
+            t->focus = i;
+    session_current(t->s, &vm, &vcpu);
+    unsigned where = tui_input_where(t);
+    tui_message(t, false, "typing to vm%u's %s%s%s (F5 runs it, Esc ends)", vm,
+                where & SESSION_INPUT_KBD ? "keyboard" : "",
+                where == (SESSION_INPUT_KBD | SESSION_INPUT_SERIAL) ? " and " : "",
+                where & SESSION_INPUT_SERIAL ? "COM1" : "");
+}
+
+/* A key as the byte a terminal would send; -1 when it has none. */
+static int key_byte(int key)
+{
+    switch (key) {
+    case TK_ENTER: return '\r';
+    case TK_BACKSPACE: return '\b';
+    case TK_TAB: return '\t';
+    default: return key >= 0 && key < 0x7F ? key : -1;
+    }
+}
+
+/* Give the guest what it takes now of the typed bytes (COM1 without its
+ * FIFO holds one byte): the rest waits for the next tick, so nothing
+ * typed is lost while the guest is slow to read. */
+static void flush_typed(struct tui *t)
+{
+    unsigned vm, vcpu;
+
+    if (!t->ntyped)
+        return;
+    session_current(t->s, &vm, &vcpu);
+    int took = session_type(t->s, vm, t->typed, t->ntyped, tui_input_where(t));
+    if (took < 0) {
+        tui_message(t, true, "type: %s", vms_lasterr(took));
+        t->ntyped = 0;
+        return;
+    }
+    memmove(t->typed, t->typed + took, t->ntyped - (size_t)took);
+    t->ntyped -= (size_t)took;
+}
+
+/* Queue @n bytes for the current VM (where tui_input_where() says). */
+static void type_bytes(struct tui *t, const uint8_t *buf, size_t n)
+{
+    if (n > sizeof(t->typed) - t->ntyped) {
+        tui_message(t, true, "%zu typed key(s) dropped: the guest is not reading them",
+                    n - (sizeof(t->typed) - t->ntyped));
+        n = sizeof(t->typed) - t->ntyped;
+    }
+    memcpy(t->typed + t->ntyped, buf, n);
+    t->ntyped += n;
+    flush_typed(t);
+}
+
+/* Typing mode: printable keys, Enter, Backspace and Tab go to the guest
+ * (true); Esc ends the mode; function keys keep their actions. */
+static bool typing_key(struct tui *t, int key)
+{
+    if (key == TK_ESC) {
+        toggle_typing(t);
+        return true;
+    }
+    int b = key_byte(key);
+    if (b < 0 || keys_lookup(key, true) != ACT_NONE)
+        return false;
+    uint8_t byte = (uint8_t)b;
+    type_bytes(t, &byte, 1);
+    return true;
+}
+
 static void do_action(struct tui *t, enum tui_action a)
 {
     switch (a) {
@@ -301,6 +402,8 @@ static void do_action(struct tui *t, enum tui_action a)
     case ACT_LAYOUT_1: case ACT_LAYOUT_2: case ACT_LAYOUT_3: case ACT_LAYOUT_4:
     case ACT_LAYOUT_5: cycle_layout(t, (int)(a - ACT_LAYOUT_1)); break;
     case ACT_VCPU_NEXT: vcpu_next(t); break;
+    case ACT_CONSOLE_VIEW: toggle_console_view(t); break;
+    case ACT_TYPE: toggle_typing(t); break;
     case ACT_PROMPT: t->at_prompt = true; break;
     case ACT_HELP: t->help = true; t->help_scroll = 0; break;
     case ACT_REDRAW: term_invalidate(); break;
@@ -386,8 +489,15 @@ void tui_key(struct tui *t, int key, const struct tui_mouse *m)
             tui_message(t, false, "not quitting");
         return;
     }
+    if (t->typing && !t->at_prompt && key != TK_MOUSE && typing_key(t, key))
+        return;
     bool for_prompt = t->at_prompt && key != TK_ESC && key != TK_CTRL('c')
                       && keys_lookup(key, true) == ACT_NONE;
+    /* F6/i start typing to a running guest without stopping it */
+    if (t->run != RUN_STOPPED && !for_prompt && keys_lookup(key, t->at_prompt) == ACT_TYPE) {
+        toggle_typing(t);
+        return;
+    }
     if (t->run != RUN_STOPPED && !for_prompt) {
         runctl_halt(t, t->run == RUN_ANIMATE ? "animation stopped" : "stopped by a key");
         return;
@@ -426,6 +536,7 @@ int tui_keys(struct tui *t, const char *script)
 
 int tui_tick(struct tui *t)
 {
+    flush_typed(t);
     return runctl_tick(t);
 }
 
@@ -573,6 +684,53 @@ static void cmd_keys(struct tui *t, const char *arg)
     t->help = true;
 }
 
+static void cmd_console(struct tui *t, const char *arg)
+{
+    static const char *const views[] = { "auto", "vga", "serial" };
+
+    for (unsigned i = 0; i < 3; i++)
+        if (!strcmp(arg, views[i])) {
+            t->console_view = (enum tui_console_view)i;
+            tui_touch(t);
+            return;
+        }
+    if (!*arg)
+        toggle_console_view(t);
+    else
+        tui_message(t, true, "console: auto, vga or serial");
+}
+
+static void cmd_input(struct tui *t, const char *arg)
+{
+    for (unsigned i = 0; i < 4; i++)
+        if (!strcmp(arg, input_names[i])) {
+            t->input = i;
+            tui_message(t, false, "typed keys go to: %s", input_names[i]);
+            return;
+        }
+    if (!*arg)
+        tui_message(t, false, "typed keys go to: %s (now %s)", input_names[t->input],
+                    input_names[tui_input_where(t)]);
+    else
+        tui_message(t, true, "input: auto, serial, kbd or both");
+}
+
+/* `type TEXT`: TEXT to the guest, with \r (Enter), \n, \t, \b and \\. */
+static void cmd_type(struct tui *t, const char *arg)
+{
+    static const char esc_in[] = "rntb\\", esc_out[] = "\r\n\t\b\\";
+    uint8_t buf[512];
+    size_t n = 0;
+
+    for (const char *p = arg; *p && n < sizeof(buf); p++) {
+        const char *e = p[0] == '\\' && p[1] ? strchr(esc_in, p[1]) : NULL;
+        buf[n++] = (uint8_t)(e ? esc_out[e - esc_in] : *p);
+        p += e != NULL;
+    }
+    if (n)
+        type_bytes(t, buf, n);
+}
+
 static void session_command(struct tui *t, const char *line);
 
 /* `run` builds the VMs again (and runs them, as in gdb): their old console
@@ -611,6 +769,9 @@ static const struct tui_cmd tui_cmds[] = {
     { "lesson", "[next|back|restart]", "move in the lesson", cmd_lesson },
     { "answer", "TEXT", "answer the lesson's question", cmd_answer },
     { "keys", "", "the key help", cmd_keys },
+    { "console", "[vga|serial|auto]", "what the console pane shows", cmd_console },
+    { "input", "[auto|serial|kbd|both]", "where typed keys go (F6/i)", cmd_input },
+    { "type", "TEXT", "TEXT to the guest (\\r: Enter)", cmd_type },
     { "continue", "", "run in the background (any key stops)", cmd_continue },
     { "c", "", "continue", cmd_continue },
     { "cont", "", "continue", cmd_continue },

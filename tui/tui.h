@@ -50,6 +50,14 @@ struct tui_config {
     FILE *transcript;              /* commands, output, answers; not owned */
     const char *history;           /* prompt history file; NULL: in memory */
     uint64_t slice_insns;          /* instructions per continuous-run slice */
+    unsigned input;                /* typed keys: SESSION_INPUT_* bits; 0: auto */
+};
+
+/* What the console pane shows (the `console` command, key o). */
+enum tui_console_view {
+    CONSOLE_AUTO,                  /* VGA once the guest wrote to it, else COM1 */
+    CONSOLE_VGA,
+    CONSOLE_SERIAL,
 };
 
 enum tui_run {
@@ -99,6 +107,12 @@ struct tui {
     char evfilter_text[64];
     int evpreset;
     char device[32];               /* devices pane: the one shown in detail */
+    /* console pane and typing to the guest */
+    enum tui_console_view console_view;
+    bool typing;                   /* keys go to the guest (Esc ends) */
+    unsigned input;                /* SESSION_INPUT_* bits; 0: auto (see below) */
+    uint8_t typed[256];            /* typed, not yet taken by the guest */
+    size_t ntyped;
 };
 
 int tui_create(struct tui **out, const struct tui_config *cfg) VMS_MUST_CHECK;
@@ -133,6 +147,12 @@ int tui_set_layout(struct tui *t, const char *name_or_spec) VMS_MUST_CHECK;
 /* The pane with the focus (NULL when the layout is empty). */
 struct pane *tui_focused(struct tui *t);
 struct pane *tui_pane(struct tui *t, const char *name);
+/* The console pane shows the current VM's VGA screen (else the serial log). */
+bool tui_console_vga(struct tui *t);
+/* Where typed keys go now: t->input, or in auto mode the keyboard when
+ * the console shows the VGA screen and COM1 when it shows the serial log. */
+unsigned tui_input_where(struct tui *t);
+
 /* The names of every pane, blank-separated, into @buf. */
 const char *tui_pane_names(char *buf, size_t len);
 

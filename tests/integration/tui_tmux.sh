@@ -164,4 +164,75 @@ look_start "" && {
 }
 look "LANG=C LC_ALL=C" && grep -q "+\[Registers" "$TMP/look" \
     && ok "C locale: ASCII frames" || fail "C locale draws Unicode"
+# ---- 5: the VGA console and typing to the guest ----
+# A boot sector writing yellow-on-blue text to 0xB8000, then echoing i8042
+# make codes as hex to COM1 (test_tui_panes.c has the longer one).
+boot_sector "$TMP/vga.img" <<'EOF'
+	.code16
+	cli
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	$0xB800, %ax
+	movw	%ax, %es
+	movw	$msg, %si
+	xorw	%di, %di
+	movb	$0x1E, %ah
+1:	lodsb
+	testb	%al, %al
+	jz	echo
+	stosw
+	jmp	1b
+echo:	inb	$0x64, %al
+	testb	$1, %al
+	jz	echo
+	inb	$0x60, %al
+	testb	$0x80, %al
+	jnz	echo
+	movb	%al, %ah
+	shrb	$4, %al
+	call	nib
+	movb	%ah, %al
+	call	nib
+	movb	$' ', %al
+	outb	%al, %dx
+	jmp	echo
+nib:	andb	$0xF, %al
+	addb	$'0', %al
+	cmpb	$'9', %al
+	jbe	1f
+	addb	$7, %al
+1:	movw	$0x3F8, %dx
+	outb	%al, %dx
+	ret
+msg:	.asciz	"vmscope VGA here"
+	.org	510
+	.byte	0x55, 0xAA
+EOF
+if [ -f "$TMP/vga.img" ]; then
+    $T kill-session -t ui 2>/dev/null
+    $T new-session -d -s ui -x 100 -y 30 \
+        "TERM=xterm-256color VMSCOPE_HISTORY=$TMP/history $PROG --layout '-(console:5,log:1)' $TMP/vga.img"
+    wait_for "Console" 15 && $T send-keys -t ui F5
+    if wait_for "vmscope VGA here" 10; then
+        $T capture-pane -e -p -t ui > "$TMP/look"
+        grep "mscope VGA here" "$TMP/look" | grep -Eq "$ESC\[([0-9]+;)*44(;[0-9]+)*m" \
+            && ok "VGA console: the guest's text on its blue background" \
+            || fail "VGA console: no blue background"
+        $T send-keys -t ui F6 h i
+        # typing does not stop the run; Esc ends typing, o stops the run
+        wait_for "typing to keyboard" 5 && $T send-keys -t ui Escape
+        wait_for "keys are the TUI's again" 5 && $T send-keys -t ui o
+        grep -q "running" "$TMP/screen" && ok "typing to a running guest does not stop it" \
+            || fail "typing stopped the guest"
+        wait_for "stopped by a key" 5 && $T send-keys -t ui o  # o again: stopped now
+        wait_for "23 17 " 10 && ok "typed keys reach the guest's keyboard (serial log: 23 17)" \
+            || fail "typed keys did not reach the guest"
+    else
+        fail "VGA console not shown"
+    fi
+    $T send-keys -t ui q
+    wait_for "Quit" 5 && $T send-keys -t ui y
+else
+    fail "cannot assemble the VGA boot sector"
+fi
 finish

@@ -451,6 +451,241 @@ static void test_mouse(void **state)
     close_tui(f);
 }
 
+/* ---- the VGA console and typing to the guest ---- */
+
+/* A boot sector (as --32, ld -Ttext=0x7c00 --oformat=binary) that writes
+ * coloured text to 0xB8000 and moves the CRTC cursor, then echoes what
+ * reaches it: i8042 make codes as hex ("23 17 "), COM1 bytes as they are;
+ * 'q' from either ends it through the debug-exit port (status 33).
+ *
+ * 	.code16
+ * 	cli
+ * 	xorw	%ax, %ax
+ * 	movw	%ax, %ds
+ * 	movw	$0xB800, %ax
+ * 	movw	%ax, %es
+ * 	movw	$msg1, %si		( row 0: yellow on blue )
+ * 	xorw	%di, %di
+ * 	movb	$0x1E, %ah
+ * 	call	puts
+ * 	movw	$msg2, %si		( row 1: red on light grey )
+ * 	movw	$160, %di
+ * 	movb	$0x74, %ah
+ * 	call	puts
+ * 	movw	$msg3, %si		( row 2: blinking white on red )
+ * 	movw	$320, %di
+ * 	movb	$0xCF, %ah
+ * 	call	puts
+ * 	movw	$0x3D4, %dx		( CRTC cursor at row 3 col 5 = 245 )
+ * 	movw	$0x000E, %ax
+ * 	outw	%ax, %dx
+ * 	movw	$0xF50F, %ax
+ * 	outw	%ax, %dx
+ * echo:	inb	$0x64, %al		( i8042 output buffer full? )
+ * 	testb	$1, %al
+ * 	jz	serial
+ * 	inb	$0x60, %al
+ * 	testb	$0x80, %al		( break code: skip )
+ * 	jnz	echo
+ * 	cmpb	$0x10, %al		( 'q' )
+ * 	je	done
+ * 	call	hex
+ * 	jmp	echo
+ * serial:	movw	$0x3FD, %dx		( COM1 LSR data ready? )
+ * 	inb	%dx, %al
+ * 	testb	$1, %al
+ * 	jz	echo
+ * 	movw	$0x3F8, %dx
+ * 	inb	%dx, %al
+ * 	cmpb	$'q', %al
+ * 	je	done
+ * 	call	putc
+ * 	jmp	echo
+ * done:	movb	$0x10, %al
+ * 	outb	%al, $0xF4
+ * 	hlt
+ * puts:	lodsb
+ * 	testb	%al, %al
+ * 	jz	1f
+ * 	stosw
+ * 	jmp	puts
+ * 1:	ret
+ * hex:	pushw	%ax
+ * 	shrb	$4, %al
+ * 	call	nib
+ * 	popw	%ax
+ * 	call	nib
+ * 	movb	$' ', %al
+ * putc:	movw	$0x3F8, %dx
+ * 	outb	%al, %dx
+ * 	ret
+ * nib:	andb	$0xF, %al
+ * 	addb	$'0', %al
+ * 	cmpb	$'9', %al
+ * 	jbe	putc
+ * 	addb	$7, %al
+ * 	jmp	putc
+ * msg1:	.asciz	"vmscope VGA"
+ * msg2:	.asciz	"red on grey"
+ * msg3:	.asciz	"BLINK"
+ * 	.org	510
+ * 	.byte	0x55, 0xAA
+ */
+static const uint8_t vga_echo_boot[512] = {
+    0xfa, 0x31, 0xc0, 0x8e, 0xd8, 0xb8, 0x00, 0xb8, 0x8e, 0xc0, 0xbe, 0x8b,
+    0x7c, 0x31, 0xff, 0xb4, 0x1e, 0xe8, 0x50, 0x00, 0xbe, 0x97, 0x7c, 0xbf,
+    0xa0, 0x00, 0xb4, 0x74, 0xe8, 0x45, 0x00, 0xbe, 0xa3, 0x7c, 0xbf, 0x40,
+    0x01, 0xb4, 0xcf, 0xe8, 0x3a, 0x00, 0xba, 0xd4, 0x03, 0xb8, 0x0e, 0x00,
+    0xef, 0xb8, 0x0f, 0xf5, 0xef, 0xe4, 0x64, 0xa8, 0x01, 0x74, 0x0f, 0xe4,
+    0x60, 0xa8, 0x80, 0x75, 0xf4, 0x3c, 0x10, 0x74, 0x1a, 0xe8, 0x25, 0x00,
+    0xeb, 0xeb, 0xba, 0xfd, 0x03, 0xec, 0xa8, 0x01, 0x74, 0xe3, 0xba, 0xf8,
+    0x03, 0xec, 0x3c, 0x71, 0x74, 0x05, 0xe8, 0x1d, 0x00, 0xeb, 0xd6, 0xb0,
+    0x10, 0xe6, 0xf4, 0xf4, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xab, 0xeb, 0xf8,
+    0xc3, 0x50, 0xc0, 0xe8, 0x04, 0xe8, 0x0b, 0x00, 0x58, 0xe8, 0x07, 0x00,
+    0xb0, 0x20, 0xba, 0xf8, 0x03, 0xee, 0xc3, 0x24, 0x0f, 0x04, 0x30, 0x3c,
+    0x39, 0x76, 0xf3, 0x04, 0x07, 0xeb, 0xef, 0x76, 0x6d, 0x73, 0x63, 0x6f,
+    0x70, 0x65, 0x20, 0x56, 0x47, 0x41, 0x00, 0x72, 0x65, 0x64, 0x20, 0x6f,
+    0x6e, 0x20, 0x67, 0x72, 0x65, 0x79, 0x00, 0x42, 0x4c, 0x49, 0x4e, 0x4b,
+    [510] = 0x55, [511] = 0xAA,
+};
+#define VGA_ECHO_IMG "build/tests/vga_echo.img"
+
+static struct fixture *open_vga_echo(const char *layout)
+{
+    FILE *fp = fopen(VGA_ECHO_IMG, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(vga_echo_boot, 1, sizeof(vga_echo_boot), fp),
+                     sizeof(vga_echo_boot));
+    assert_int_equal(fclose(fp), 0);
+    return open_tui(VGA_ECHO_IMG, NULL, layout);
+}
+
+/* The whole serial output so far, lines joined with '\n'. */
+static void console_text(struct fixture *f, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (unsigned i = 0; i < textbuf_lines(&f->console) && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? "\n" : "",
+                         textbuf_get(&f->console, i)->text);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+/* Before the guest writes to 0xB8000 the console shows COM1; once it has,
+ * the VGA screen in the guest's colours with its cursor.  Keys typed in
+ * typing mode (F6) go to the i8042 as scan codes (auto: the VGA screen is
+ * shown); o toggles back to the serial log. */
+static void test_vga_console(void **state)
+{
+    (void)state;
+    char text[256];
+    struct fixture *f = open_vga_echo("-(console:5,log:1)");
+    struct vga_screen scr;
+
+    assert_int_equal(session_vga(f->s, 0, &scr), 0);           /* blank at first */
+    assert_false(tui_console_vga(f->t));
+    assert_int_equal(tui_input_where(f->t), SESSION_INPUT_SERIAL);
+    keys(f, ":stepi 400<Enter><Esc>");                          /* draws, polls */
+    assert_int_equal(session_vga(f->s, 0, &scr), 1);
+    assert_int_equal(scr.cell[0][0].ch, 'v');
+    assert_int_equal(scr.cell[0][0].attr, 0x1E);
+    assert_int_equal(scr.cell[2][0].attr, 0xCF);
+    assert_int_equal(scr.cursor_row, 3);
+    assert_int_equal(scr.cursor_col, 5);
+    assert_true(tui_console_vga(f->t));
+    assert_int_equal(tui_input_where(f->t), SESSION_INPUT_KBD);
+    keys(f, "<F6>hi");                                          /* typing mode */
+    assert_true(f->t->typing);
+    assert_false(f->t->quit);
+    keys(f, "q<F5>");                                           /* q: the guest ends */
+    console_text(f, text, sizeof(text));
+    assert_string_equal(text, "23 17 ");                        /* set 1 make codes */
+    golden(f, "console_vga");
+    keys(f, "<Esc>");
+    assert_false(f->t->typing);
+    keys(f, "o");
+    assert_false(tui_console_vga(f->t));
+    golden(f, "console_serial");
+    keys(f, "o");
+    assert_true(tui_console_vga(f->t));
+    close_tui(f);
+}
+
+/* A pane lower and narrower than 80x25 follows the VGA cursor; Up and
+ * PgUp scroll, End follows again. */
+static void test_vga_console_small(void **state)
+{
+    (void)state;
+    struct fixture *f = open_vga_echo("devices");
+    keys(f, ":stepi 400<Enter><Esc>:focus console<Enter>");
+    assert_true(tui_console_vga(f->t));
+    golden(f, "console_vga_small");
+    keys(f, "<PgDn><PgDn>");
+    struct pane *p = tui_pane(f->t, "console");
+    assert_non_null(p);
+    tui_render(f->t);
+    char *dump = screen_dump_string(f->t->scr, false);
+    assert_null(strstr(dump, "vmscope VGA"));                   /* scrolled past row 0 */
+    free(dump);
+    keys(f, "<End>");
+    tui_render(f->t);
+    dump = screen_dump_string(f->t->scr, false);
+    assert_non_null(strstr(dump, "vmscope VGA"));
+    free(dump);
+    close_tui(f);
+}
+
+/* Typing to a running guest does not stop it; Esc ends typing (and does
+ * not stop it either); then any key stops the run as usual. */
+static void test_type_while_running(void **state)
+{
+    (void)state;
+    struct fixture *f = open_vga_echo("-(console:5,log:1)");
+
+    tui_key(f->t, 'c', NULL);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    assert_int_equal(tui_tick(f->t), 0);
+    tui_key(f->t, TK_F(6), NULL);
+    assert_true(f->t->typing);
+    tui_key(f->t, 'h', NULL);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_tick(f->t);
+    tui_tick(f->t);
+    tui_key(f->t, TK_ESC, NULL);
+    assert_false(f->t->typing);
+    assert_int_equal(f->t->run, RUN_CONTINUE);
+    tui_key(f->t, 'x', NULL);
+    assert_int_equal(f->t->run, RUN_STOPPED);
+    assert_int_equal(textbuf_lines(&f->console), 1);
+    assert_string_equal(textbuf_get(&f->console, 0)->text, "23 ");
+    close_tui(f);
+}
+
+/* Input to COM1 (`input serial`, and the `type` command); the guest echoes
+ * it and ends at 'q'. */
+static void test_type_serial(void **state)
+{
+    (void)state;
+    char text[256];
+    struct fixture *f = open_vga_echo("-(console:5,log:1)");
+
+    keys(f, ":stepi 400<Enter>input serial<Enter><Esc>");
+    assert_int_equal(tui_input_where(f->t), SESSION_INPUT_SERIAL);
+    keys(f, "<F6>ok<Esc>");
+    keys(f, ":type \\n!q<Enter><Esc><F5>");
+    console_text(f, text, sizeof(text));
+    assert_string_equal(text, "ok\n!");
+    keys(f, ":input both<Enter>input bogus<Enter><Esc>");
+    assert_int_equal(tui_input_where(f->t), SESSION_INPUT_SERIAL | SESSION_INPUT_KBD);
+    assert_true(f->t->status_error);
+    assert_int_equal(session_type(f->s, 7, (const uint8_t *)"x", 1, SESSION_INPUT_KBD),
+                     -VMS_ERR_NOTFOUND);
+    assert_int_equal(session_type(f->s, 0, (const uint8_t *)"x", 1, 0), -VMS_ERR_INVAL);
+    close_tui(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +703,10 @@ int main(void)
         cmocka_unit_test(test_animate),
         cmocka_unit_test(test_continue_and_keys),
         cmocka_unit_test(test_mouse),
+        cmocka_unit_test(test_vga_console),
+        cmocka_unit_test(test_vga_console_small),
+        cmocka_unit_test(test_type_serial),
+        cmocka_unit_test(test_type_while_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

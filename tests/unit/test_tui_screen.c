@@ -104,6 +104,36 @@ static void test_dump_styles(void **state)
     screen_destroy(s);
 }
 
+/* VGA cells: the attribute in a third grid; a semantic cell written over
+ * a VGA cell is no longer one; control code points still show as '?'. */
+static void test_dump_vga(void **state)
+{
+    (void)state;
+    struct screen *s;
+
+    assert_int_equal(screen_create(&s, 3, 2, false), 0);
+    struct canvas c = canvas_of(s);
+    cv_put_vga(c, 0, 0, 'A', 0x1E);
+    cv_put_vga(c, 1, 0, 0x1B, 0xCF);
+    cv_put_vga(c, 2, 1, 0x2592, 0x07);
+    cv_put_vga(c, 5, 5, 'x', 0x07);                 /* clipped */
+    char *d = screen_dump_string(s, true);
+    assert_string_equal(d, "A? \n  \xe2\x96\x92\n--\n...\n...\n-- vga\n1ecf  \n    07\n");
+    free(d);
+    cv_put(c, 2, 1, 'z', STY_ERROR);
+    d = screen_dump_string(s, true);
+    assert_string_equal(d, "A? \n  z\n--\n...\n..E\n-- vga\n1ecf  \n      \n");
+    free(d);
+    d = screen_dump_string(s, false);                /* no styles: no grids */
+    assert_string_equal(d, "A? \n  z\n");
+    free(d);
+    screen_clear(s);
+    d = screen_dump_string(s, true);
+    assert_null(strstr(d, "-- vga"));
+    free(d);
+    screen_destroy(s);
+}
+
 static void test_wrap(void **state)
 {
     (void)state;
@@ -242,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_unprintable),
         cmocka_unit_test(test_box_ascii_unicode),
         cmocka_unit_test(test_dump_styles),
+        cmocka_unit_test(test_dump_vga),
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_textbuf),
         cmocka_unit_test(test_layout_parse),
