@@ -8,19 +8,24 @@
 # and the RSDP as a guest would find them, for a 1- and a 4-vCPU VM.
 . tests/testlib.sh
 
-look() {  # look CPUS ADDR LEN -> the bytes as characters, one line
-    "$PROG" debug --cpus "$1" -ex "xp/$3c $2" -ex quit hello 2>&1 |
-        sed -n "s/^$2:[[:space:]]*//p" | tr -d "'0-9\t "
+# The three places, read by one debugger session per VM size.
+dump() {  # dump CPUS -> the debugger's transcript
+    "$PROG" debug --cpus "$1" -ex 'xp/4c 0x9fc10' -ex 'xp/4c 0xf8000' -ex 'xp/8c 0xe0000' \
+        -ex quit hello 2>&1
+}
+bytes() {  # bytes ADDR < transcript -> the characters shown there, one line
+    sed -n "s/^$1:[[:space:]]*//p" | tr -d "'0-9\t "
 }
 
 for cpus in 1 4; do
-    got=$(look "$cpus" 0x9fc10 4)
+    dump "$cpus" >"$TMP/t$cpus"
+    got=$(bytes 0x9fc10 <"$TMP/t$cpus")
     [ "$got" = "_MP_" ] && ok "$cpus vCPU(s): MP floating pointer in the EBDA" ||
         fail "$cpus vCPU(s): EBDA at 0x9fc10 holds '$got', not _MP_"
-    got=$(look "$cpus" 0xf8000 4)
+    got=$(bytes 0xf8000 <"$TMP/t$cpus")
     [ "$got" = "_MP_" ] && ok "$cpus vCPU(s): MP floating pointer copy in the BIOS area" ||
         fail "$cpus vCPU(s): 0xf8000 holds '$got', not _MP_ (overwritten by the ROM?)"
-    got=$(look "$cpus" 0xe0000 8)
+    got=$(bytes 0xe0000 <"$TMP/t$cpus")
     [ "$got" = "RSDPTR" ] && ok "$cpus vCPU(s): ACPI RSDP" ||
         fail "$cpus vCPU(s): 0xe0000 holds '$got', not 'RSD PTR '"
 done
