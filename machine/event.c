@@ -260,18 +260,3 @@ int ev_write_json(FILE *f, const struct event *e)
 
     return fwrite(line, 1, n, f) == n ? 0 : -VMS_ERR_IO;
 }
-
-static void json_sink_emit(void *opaque, const struct event *e)
-{
-    struct ev_json_sink *j = opaque;
-
-    if (!j->err)
-        j->err = ev_write_json(j->f, e);
-}
-
-void ev_json_sink_init(struct ev_json_sink *j, FILE *f)
-{
-    j->sink = (struct ev_sink){ .emit = json_sink_emit, .opaque = j };
-    j->f = f;
-    j->err = 0;
-}

@@ -116,12 +116,4 @@ size_t ev_format_json(char *out, const struct event *e);
 /* Write @e as one JSON line to @f. */
 int ev_write_json(FILE *f, const struct event *e);
 
-/* A sink writing JSON Lines to @f (not owned). */
-struct ev_json_sink {
-    struct ev_sink sink;
-    FILE *f;
-    int err;
-};
-void ev_json_sink_init(struct ev_json_sink *j, FILE *f);
-
 #endif
