@@ -276,5 +276,5 @@ int tracew_close(struct tracew *t, struct tracew_stats *stats)
     pthread_mutex_destroy(&t->mu);
     free(t->out);
     free(t);
-    return err ? vms_seterr(VMS_ERR_IO, "trace: %s", strerror(err)) : 0;
+    return err ? vms_seterr(VMS_ERR_IO, "%s", strerror(err)) : 0;
 }
