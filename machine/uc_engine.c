@@ -120,6 +120,11 @@ struct ucv {
     uint64_t tail_pa;
     /* run() bookkeeping */
     uint64_t budget, executed, code_left;
+    /* What the block hook's common case compares with: the budget, or 0
+     * while anything rare is pending (a kick, a flush, a code hook), so
+     * that one comparison sends every block to block_general().
+     * vcpu_kick() zeroes it through v->kick_limit. */
+    volatile uint64_t limit;
     /* The block the block hook counted last (so the one running now,
      * unless the code hook counts): it began after executed - icount
      * instructions of this run. */
@@ -160,9 +165,19 @@ static void icache_clear(struct ucv *e);
 
 static void cpu_tlb(struct ucv *e, bool on);
 
+/* Stored before the kick is read: a kick landing in between stores its
+ * own 0 after ours. */
+static void arm_limit(struct ucv *e)
+{
+    e->limit = e->budget;
+    if (e->v->kick || e->slow)
+        e->limit = 0;
+}
+
 static void update_slow(struct ucv *e)
 {
     e->slow = e->flush_pending | e->code_hooked;
+    arm_limit(e);
 }
 
 static void stop_guest(struct ucv *e, enum ucv_stop why)
@@ -1013,17 +1028,17 @@ static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr
 
 /* Runs before every translated block: the engine's clock.  This is the
  * hottest code in vmscope (once per ~5-10 guest instructions), so the
- * common case (nothing rare pending, the same block as last time, budget
- * left) is a leaf with no spills; the rest is block_general(). */
+ * common case (the same block as last time, within the limit, which is 0
+ * while anything rare is pending) is a leaf with no spills and one
+ * comparison against the budget; the rest is block_general(). */
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
     struct ucv *e = opaque;
 
     (void)uc;
-    if (__builtin_expect((*e->kickp | e->slow) == 0 && addr == e->last.addr &&
-                         size == e->last.size, 1)) {
+    if (__builtin_expect(addr == e->last.addr && size == e->last.size, 1)) {
         uint64_t after = e->executed + e->last.icount;
-        if (__builtin_expect(after <= e->budget, 1)) {
+        if (__builtin_expect(after <= e->limit, 1)) {
             e->executed = after;
             return;
         }
@@ -1429,6 +1444,7 @@ static uc_err start(struct ucv *e)
     if (e->code_hooked)
         e->code_left = e->stepping ? 1 : e->budget - e->executed;
     e->by_code = e->stepping;   /* until the first block says otherwise */
+    arm_limit(e);
     return uc_emu_start(e->uc, rd64(e, UC_X86_REG_RIP), 0, 0, 0);
 }
 
@@ -1589,6 +1605,7 @@ static void ucv_destroy(struct vcpu *v)
     free(e->mmio);
     free(e);
     v->engine = NULL;
+    v->kick_limit = NULL;
 }
 
 static int ucv_create(struct vcpu *v)
@@ -1601,6 +1618,7 @@ static int ucv_create(struct vcpu *v)
     v->engine = e;
     e->v = v;
     e->kickp = &v->kick;
+    v->kick_limit = &e->limit;
     e->vtlb = true;
     e->L = uc_blob_layout();
     if (!e->L) {
