@@ -1635,6 +1635,7 @@ static int ucv_create(struct vcpu *v)
     e->v = v;
     e->kickp = &v->kick;
     v->kick_limit = &e->limit;
+    e->cur = &no_block;
     e->vtlb = true;
     e->L = uc_blob_layout();
     if (!e->L) {
