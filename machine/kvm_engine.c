@@ -495,6 +495,12 @@ static int kv_set_debug(struct vcpu *v, const struct vcpu_debug *d)
     struct kv *k = eng(v);
     unsigned n = 0;
 
+    /* Nested under QEMU's emulated SVM, DR0-3 never fire (DESIGN.md, "KVM:
+     * facts measured"): refuse rather than never stop.  The debugger then
+     * single-steps to its breakpoints (debugger/session.c). */
+    if (d && d->nbreak + d->nwatch > 0 && !kvm_engine_debug_trusted())
+        return vms_seterr(VMS_ERR_UNSUPPORTED, "kvm: breakpoints and watchpoints through "
+                          "the debug registers do not fire nested (VMSCOPE_KVM_NESTED=1)");
     if (d && d->nbreak + d->nwatch > KVM_NDR)
         return vms_seterr(VMS_ERR_RANGE, "kvm: %u breakpoints and watchpoints; the "
                           "debug registers hold 4", d->nbreak + d->nwatch);
@@ -820,6 +826,14 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     tls_run = k->run;
     uint64_t t0 = now_ns();
     int rc = step_over_break(k, ex);
+    /* Re-arm single-stepping before each step: KVM sets the trap flag only
+     * while RIP is where KVM_SET_GUEST_DEBUG enabled it (singlestep_rip),
+     * and an instruction KVM's emulator completes (MMIO; CR accesses where
+     * SVM has no decode assists, as nested) writes RFLAGS back without it,
+     * so the next step would run free to the next exit.  QEMU's gdbstub
+     * re-arms the same way (docs/KVM.md, "Debugging through KVM"). */
+    if (rc == 0 && k->stepping)
+        rc = push_debug(k);
     if (rc == 0) {
         if (!k->stepping)
             arm_timer(k, ns < KVM_MIN_SLICE_NS ? KVM_MIN_SLICE_NS : ns);
