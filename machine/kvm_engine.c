@@ -404,10 +404,18 @@ static int kv_set_state(struct vcpu *v, const struct cpu_state *s)
     struct kvm_state_msrs m;
     struct kvm_debugregs d;
 
+    struct kvm_sregs cur;
+
     if (ioctl(k->fd, KVM_GET_SREGS, &sr) < 0)
         return errno_err("KVM_GET_SREGS");
+    cur = sr;
     kvm_state_from_cpu(s, &r, &sr, &m, &d);
-    if (ioctl(k->fd, KVM_SET_SREGS, &sr) < 0)
+    /* Only when something in them changed (a debugger writing a GPR does
+     * not rewrite the segments): KVM reports TR as busy whatever the CPU
+     * cached (svm_get_segment), and QEMU's emulated SVM, nested, aborts
+     * ("invalid tss type") at the next ring change through a TR written
+     * back busy (docs/KVM.md). */
+    if (memcmp(&cur, &sr, sizeof(sr)) && ioctl(k->fd, KVM_SET_SREGS, &sr) < 0)
         return errno_err("KVM_SET_SREGS refused the state");
     if (ioctl(k->fd, KVM_SET_REGS, &r) < 0)
         return errno_err("KVM_SET_REGS refused the state");
@@ -957,4 +965,7 @@ const struct vcpu_ops kvm_vcpu_ops = {
     .set_step = kv_set_step,
     .set_debug = kv_set_debug,
     .mem_written = kv_mem_written,
+    /* Exceptions, INT n and SYSCALL/SYSENTER are delivered by the CPU
+     * inside KVM_RUN: no exit, no event (docs/KVM.md). */
+    .unreported_events = (1u << EV_EXCEPTION) | (1u << EV_SOFTINT) | (1u << EV_SYSCALL),
 };
