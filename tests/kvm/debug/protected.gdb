@@ -24,6 +24,7 @@ break kputs
 continue
 bt
 finish
+sreg
 info gdt
 info tss
 disassemble $pc 3
