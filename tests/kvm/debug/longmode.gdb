@@ -21,6 +21,7 @@ pagewalk 0x800000000000
 break show_walk
 continue
 bt
+sreg
 info tab
 pagewalk 0x400000 user
 pagewalk 0x5ff000 user write
