@@ -111,8 +111,20 @@ struct ucv {
     csh cs;                        /* capstone, for counting and decoding */
     uc_hook h_block, h_code;
     bool code_hooked;              /* h_code installed (stepping or a tail) */
+    bool by_code;                  /* the code hook counts the block running
+                                      now, one instruction at a time */
+    /* The tail of a budget: the block that would pass it, run under a code
+     * hook bounded to its own bytes (size 0: none); tail_pa is where its
+     * first byte was, so it can be dropped from the cache afterwards. */
+    struct icache_slot tail, stopped_at;
+    uint64_t tail_pa;
     /* run() bookkeeping */
     uint64_t budget, executed, code_left;
+    /* What the block hook's common case compares with: the budget, or 0
+     * while anything rare is pending (a kick, a flush, a code hook), so
+     * that one comparison sends every block to block_general().
+     * vcpu_kick() zeroes it through v->kick_limit. */
+    volatile uint64_t limit;
     /* The block the block hook counted last (so the one running now,
      * unless the code hook counts): it began after executed - icount
      * instructions of this run. */
@@ -153,9 +165,19 @@ static void icache_clear(struct ucv *e);
 
 static void cpu_tlb(struct ucv *e, bool on);
 
+/* Stored before the kick is read: a kick landing in between stores its
+ * own 0 after ours. */
+static void arm_limit(struct ucv *e)
+{
+    e->limit = e->budget;
+    if (e->v->kick || e->slow)
+        e->limit = 0;
+}
+
 static void update_slow(struct ucv *e)
 {
     e->slow = e->flush_pending | e->code_hooked;
+    arm_limit(e);
 }
 
 static void stop_guest(struct ucv *e, enum ucv_stop why)
@@ -471,7 +493,7 @@ static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip
 {
     uint64_t lin = code_linear(s, rip);
 
-    if (e->code_hooked) {
+    if (e->by_code) {
         if (e->last_code_rip == lin && e->executed > 0)
             e->executed--;
         return;
@@ -640,7 +662,7 @@ static uint64_t retired_now(struct ucv *e)
 {
     struct cpu_state s;
 
-    if (e->code_hooked)
+    if (e->by_code)
         return e->executed - 1;
     memset(&s, 0, sizeof(s));
     get_system(e, &s);
@@ -951,8 +973,9 @@ static void note_block_pages(struct ucv *e, uint64_t addr, uint32_t size)
 /* ------------------------------------------------- counting and stepping */
 
 /* The block hook's rare cases: a kick, stale code, or a code hook that
- * counts instead.  Returns true when the block must not be counted here. */
-static bool block_slow(struct ucv *e)
+ * counts instead (stepping: every block; a tail: that block only).
+ * Returns true when the block must not be counted here. */
+static bool block_slow(struct ucv *e, uint64_t addr, uint32_t size)
 {
     if (e->v->kick) {
         stop_guest(e, STOP_KICK);
@@ -962,7 +985,8 @@ static bool block_slow(struct ucv *e)
         stop_guest(e, STOP_FLUSH);   /* this block may be stale: not run */
         return true;
     }
-    return e->code_hooked;           /* then the code hook counts */
+    e->by_code = e->stepping || (e->tail.size && addr == e->tail.addr && size == e->tail.size);
+    return e->by_code;
 }
 
 /* Instructions in the block at (@addr, @size): the hash cache, else ask
@@ -987,13 +1011,14 @@ static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr
 {
     uint32_t n;
 
-    if ((*e->kickp | e->slow) != 0 && block_slow(e))
+    if ((*e->kickp | e->slow) != 0 && block_slow(e, addr, size))
         return;
     if (addr == e->last.addr && size == e->last.size)
         n = e->last.icount;
     else
         n = block_icount(e, addr, size);
     if (e->executed + n > e->budget) {
+        e->stopped_at = (struct icache_slot){ addr, size, n };
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
         return;
     }
@@ -1003,17 +1028,17 @@ static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr
 
 /* Runs before every translated block: the engine's clock.  This is the
  * hottest code in vmscope (once per ~5-10 guest instructions), so the
- * common case (nothing rare pending, the same block as last time, budget
- * left) is a leaf with no spills; the rest is block_general(). */
+ * common case (the same block as last time, within the limit, which is 0
+ * while anything rare is pending) is a leaf with no spills and one
+ * comparison against the budget; the rest is block_general(). */
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
     struct ucv *e = opaque;
 
     (void)uc;
-    if (__builtin_expect((*e->kickp | e->slow) == 0 && addr == e->last.addr &&
-                         size == e->last.size, 1)) {
+    if (__builtin_expect(addr == e->last.addr && size == e->last.size, 1)) {
         uint64_t after = e->executed + e->last.icount;
-        if (__builtin_expect(after <= e->budget, 1)) {
+        if (__builtin_expect(after <= e->limit, 1)) {
             e->executed = after;
             return;
         }
@@ -1026,6 +1051,8 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     struct ucv *e = opaque;
 
     (void)uc; (void)size;
+    if (!e->by_code)
+        return;   /* a block the block hook counted, translated with a tail hook */
     if (e->code_left == 0) {
         stop_guest(e, STOP_COUNT);   /* before this instruction */
         return;
@@ -1046,9 +1073,57 @@ static int code_hook(struct ucv *e, bool on)
     if (!on)
         uc_hook_del(e->uc, e->h_code);
     e->code_hooked = on;
+    e->by_code = on;
     update_slow(e);
     uc_ctl_flush_tb(e->uc);
     e->st.tb_flushes++;
+    return 0;
+}
+
+/* Where the first byte of the block at linear @addr is now (~0: nowhere). */
+static uint64_t block_pa(struct ucv *e, uint64_t addr)
+{
+    struct cpu_state s;
+    struct pg_walk w;
+
+    paging_state(e, &s);
+    return pg_translate(&s, &e->v->vm->mem, addr, 0, &w) ? w.pa : ~0ull;
+}
+
+/* The tail hook is gone: drop the one block translated with it, or
+ * everything when the block is no longer where it was (the guest changed
+ * its mappings meanwhile).  A stale copy would still be counted right
+ * (on_code ignores blocks it does not count), only slower. */
+static void tail_unhook(struct ucv *e)
+{
+    if (!e->tail.size)
+        return;
+    uc_hook_del(e->uc, e->h_code);
+    e->code_hooked = e->by_code = false;
+    if (block_pa(e, e->tail.addr) == e->tail_pa)
+        uc_ctl_remove_cache(e->uc, e->tail.addr, e->tail.addr + e->tail.size);
+    else
+        flush_code(e);
+    e->tail.size = 0;
+    update_slow(e);
+}
+
+/* The block at @b would pass the budget: it runs under a code hook bounded
+ * to its own bytes, which counts and stops at the exact instruction.  Only
+ * this block is translated again (with the hook, and later without it):
+ * a slice ends without emptying the translation cache. */
+static int tail_hook(struct ucv *e, struct icache_slot b)
+{
+    tail_unhook(e);
+    if (uc_hook_add(e->uc, &e->h_code, UC_HOOK_CODE, (void *)on_code, e, b.addr,
+                    b.addr + b.size - 1) != UC_ERR_OK)
+        return vms_seterr(VMS_ERR_ENGINE, "unicorn: cannot add a code hook");
+    e->code_hooked = true;
+    e->tail = b;
+    e->tail_pa = block_pa(e, b.addr);
+    e->st.tails++;
+    update_slow(e);
+    uc_ctl_remove_cache(e->uc, b.addr, b.addr + b.size);
     return 0;
 }
 
@@ -1339,7 +1414,7 @@ static int dispatch(struct ucv *e, uc_err err, struct vcpu_exit *ex)
     case STOP_UNMAPPED:
         return natural_exit(e, err, ex);
     case STOP_BUDGET:
-        return code_hook(e, true);   /* the tail runs counted */
+        return tail_hook(e, e->stopped_at);   /* the tail runs counted */
     case STOP_COUNT:
         ex->kind = e->stepping ? VEXIT_STEP : VEXIT_BUDGET;
         return 1;
@@ -1368,6 +1443,8 @@ static uc_err start(struct ucv *e)
     e->st.runs++;
     if (e->code_hooked)
         e->code_left = e->stepping ? 1 : e->budget - e->executed;
+    e->by_code = e->stepping;   /* until the first block says otherwise */
+    arm_limit(e);
     return uc_emu_start(e->uc, rd64(e, UC_X86_REG_RIP), 0, 0, 0);
 }
 
@@ -1408,8 +1485,7 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     e->last.size = 0;
     dbg_arm(e);
     int rc = run_loop(e, ex);
-    if (!e->stepping && e->code_hooked && code_hook(e, false) < 0 && rc >= 0)
-        rc = -VMS_ERR_ENGINE;
+    tail_unhook(e);
     ex->executed = e->executed;
     if (!ex->rip)
         ex->rip = rd64(e, UC_X86_REG_RIP);
@@ -1529,6 +1605,7 @@ static void ucv_destroy(struct vcpu *v)
     free(e->mmio);
     free(e);
     v->engine = NULL;
+    v->kick_limit = NULL;
 }
 
 static int ucv_create(struct vcpu *v)
@@ -1541,6 +1618,7 @@ static int ucv_create(struct vcpu *v)
     v->engine = e;
     e->v = v;
     e->kickp = &v->kick;
+    v->kick_limit = &e->limit;
     e->vtlb = true;
     e->L = uc_blob_layout();
     if (!e->L) {

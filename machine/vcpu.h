@@ -121,6 +121,9 @@ struct vcpu {
     /* Set from any thread (signal-safe): stop at the next block boundary
      * with VEXIT_KICK.  Engines poll it. */
     volatile int kick;
+    /* An engine's word that vcpu_kick() zeroes too (NULL: none): the
+     * Unicorn engine's per-block fast path compares only with it. */
+    volatile uint64_t *kick_limit;
     /* Scheduler state */
     bool halted;              /* in HLT, waiting for an interrupt */
     bool runnable;            /* started (APs wait for INIT/SIPI) */
@@ -132,7 +135,12 @@ struct vcpu {
     uint64_t exits;           /* exits handled, total */
 };
 
-static inline void vcpu_kick(struct vcpu *v) { v->kick = 1; }
+static inline void vcpu_kick(struct vcpu *v)
+{
+    v->kick = 1;
+    if (v->kick_limit)
+        *v->kick_limit = 0;
+}
 
 /* The engines vmscope has.  kvm_vcpu_ops may be absent (NULL engine
  * table) on hosts without KVM support compiled in. */
