@@ -761,6 +761,14 @@ static int run_loop(struct kv *k, struct vcpu_exit *ex)
             return 1;
         }
         rc = enter(k, ex);
+        /* Stepping: the instruction that exited to us is this step (it
+         * completes in complete_io()).  Had the guest dropped the trap flag
+         * on the way (IRET, SYSCALL and interrupt delivery do), the step
+         * ends here instead of running on to the end (docs/KVM-DEBUG.md). */
+        if (rc == 0 && k->stepping && k->io_pending) {
+            ex->kind = VEXIT_STEP;
+            return 1;
+        }
     }
     return rc;
 }

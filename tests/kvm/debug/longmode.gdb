@@ -1,10 +1,10 @@
 # scenario: longmode
 # tests/debugger/longmode.gdb on both engines, up to ring 3: mode catch,
 # 4-level page walks, GDT/TSS/IDT views, breakpoints, finish.  Left out:
-#  - break syscall_c (reached through SYSCALL) and anything in ring 3
-#    (reached through IRETQ): where KVM refuses breakpoints (nested) the
-#    session steps to them, and SYSCALL (FMASK clears TF) and IRETQ (TF
-#    from the frame) end KVM's trap-flag stepping until the next exit;
+#  - break syscall_c (reached through SYSCALL): where KVM refuses
+#    breakpoints (nested) the session steps to them, and SYSCALL (FMASK
+#    clears TF) ends KVM's trap-flag stepping until the next exit (ring3.gdb
+#    steps through IRETQ into ring 3, which works);
 #  - catch exception 14: no exception events on KVM (no exit).
 catch mode long
 continue
