@@ -11,12 +11,14 @@
  * re-checks the queue before waiting; the other side signals when it sees
  * the flag.  The hypervisor wakes a sleeping writer only every WAKE_AT
  * events it queues, and at the end: a signal per event would cost more
- * than the line.  So the writer's sleep is bounded: WAIT_MIN_NS after it
- * last found work, doubling while it finds none up to WAIT_MAX_NS (an
- * idle session wakes it ~10 times a second; a line waits at most that
- * long to reach the file).  The flag checks on the fast paths are plain
- * loads that may miss a wait just starting; the bound makes that a delay,
- * never a hang.
+ * than the line.  So the writer's sleep is bounded: WAIT_MIN_NS, doubling
+ * while it finds nothing up to WAIT_MAX_NS (an idle session wakes it a
+ * few times a second).  Formatted lines are written in blocks of OUTBUF,
+ * or when FLUSH_NS passed since the last write: a guest that emits an
+ * event now and then costs a write() every FLUSH_NS, not one per wake,
+ * and a line waits at most about WAIT_MAX_NS to reach the file.  The flag
+ * checks on the fast paths are plain loads that may miss a wait just
+ * starting; the bound makes that a delay, never a hang.
  */
 #include "tracew.h"
 
@@ -27,6 +29,7 @@
 #include <stddef.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,8 +39,10 @@
 #define OUTBUF   (1u << 20)          /* bytes per write() */
 #define WAKE_AT  (QCAP / 4)          /* queued events that wake the writer */
 #define RELEASE_EVERY 256u           /* formatted events that free slots */
-#define WAIT_MIN_NS 1000000L         /* the writer's sleep after work ... */
-#define WAIT_MAX_NS 100000000L       /* ... doubling up to this when idle */
+#define WAIT_MIN_NS 10000000L        /* the writer's sleep after work ... */
+#define WAIT_MAX_NS 160000000L       /* ... doubling up to this when idle */
+#define FLUSH_NS    100000000L       /* longest a formatted line waits */
+#define WAIT_ROOM_NS 1000000L        /* the hypervisor's sleep when full */
 
 /* Each side's counters on cache lines of their own: a line written by one
  * core and read by the other on every event would bounce between them. */
@@ -58,6 +63,7 @@ struct tracew {
     size_t nout;
     uint64_t events, bytes;
     long sleep_ns;                   /* the writer's next sleep */
+    struct timespec last_write;
     /* sleeping and stopping */
     pthread_mutex_t mu;
     pthread_cond_t cv_data, cv_room;
@@ -104,6 +110,17 @@ static void flush_out(struct tracew *t)
     }
     t->bytes += off;
     t->nout = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t->last_write);
+}
+
+/* Formatted lines have waited FLUSH_NS since the last write. */
+static bool flush_due(const struct tracew *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->last_write.tv_sec) * 1000000000L +
+           (now.tv_nsec - t->last_write.tv_nsec) >= FLUSH_NS;
 }
 
 /* Slots [.., @tail) are free again: say so, and wake a waiting producer. */
@@ -158,9 +175,10 @@ static void *writer(void *arg)
             drain(t, tail, head);
             continue;
         }
-        if (t->nout)              /* idle: what is formatted reaches the file */
+        bool done = atomic_load(&t->done) && atomic_load(&t->head) == tail;
+        if (t->nout && (done || flush_due(t)))
             flush_out(t);
-        if (atomic_load(&t->done) && atomic_load(&t->head) == tail)
+        if (done)
             return NULL;
         wait_data(t, tail);
     }
@@ -174,7 +192,7 @@ static void wait_room(struct tracew *t, uint64_t head)
     atomic_store(&t->producer_waiting, true);
     pthread_cond_signal(&t->cv_data);
     if (head - atomic_load(&t->tail) == QCAP)
-        sleep_on(t, &t->cv_room, WAIT_MIN_NS);
+        sleep_on(t, &t->cv_room, WAIT_ROOM_NS);
     atomic_store(&t->producer_waiting, false);
     pthread_mutex_unlock(&t->mu);
 }
@@ -241,6 +259,7 @@ int tracew_open(struct tracew **out, const char *path)
     t->sink = (struct ev_sink){ .emit = put, .opaque = t };
     t->sleep_ns = WAIT_MIN_NS;
     t->room_until = QCAP;
+    clock_gettime(CLOCK_MONOTONIC, &t->last_write);
     if (start_writer(t) != 0) {
         close(t->fd);
         pthread_cond_destroy(&t->cv_room);
