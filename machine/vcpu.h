@@ -102,6 +102,10 @@ struct vcpu_ops {
     int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM [gpa, gpa+len): forget stale translations. */
     void (*mem_written)(struct vcpu *v, uint64_t gpa, uint64_t len);
+    /* Event kinds (bits 1u << enum ev_kind, machine/event.h) this engine
+     * cannot report because the CPU handles them without an exit; 0: it
+     * reports every kind. */
+    uint32_t unreported_events;
 };
 
 struct vcpu {

@@ -847,6 +847,24 @@ static void test_ring3_tss(void **state)
     expect_io(f, 1, 0x88, 0x6000 - 20, 4, true);   /* SS, ESP, EFLAGS, CS, EIP */
 }
 
+/* TR as LTR leaves it is busy (SDM Vol. 3A 7.2.4); QEMU's CPU keeps the
+ * type it loaded, the engine reports busy, as KVM does. */
+static void test_tr_reads_busy(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state s, got;
+
+    prot_state(f, &s, false, 0);
+    s.seg[SEG_TR].type = SYSTYPE_TSS_AVAIL;
+    set(f, &s);
+    get(f, &got);
+    assert_int_equal(got.seg[SEG_TR].type, SYSTYPE_TSS_BUSY);
+    s.seg[SEG_TR].type = SYSTYPE_TSS16_AVAIL;
+    set(f, &s);
+    get(f, &got);
+    assert_int_equal(got.seg[SEG_TR].type, SYSTYPE_TSS16_BUSY);
+}
+
 static void test_syscall_sysret(void **state)
 {
     struct fx *f = *state;
@@ -1021,7 +1039,8 @@ int main(void)
         T(test_state_round_trip), T(test_cpl3_enforced), T(test_budget_exact),
         T(test_step_continue), T(test_real_de), T(test_prot_gp), T(test_long_pf),
         T(test_long_int),
-        T(test_budget_through_interrupts), T(test_implicit_supervisor), T(test_ring3_tss), T(test_syscall_sysret),
+        T(test_budget_through_interrupts), T(test_implicit_supervisor), T(test_ring3_tss),
+        T(test_tr_reads_busy), T(test_syscall_sysret),
         T(test_sysenter_sysexit), T(test_triple_fault), T(test_coherence),
         T(test_misc), T(test_rdtsc_deterministic), T(test_inject), T(test_kick),
     };
