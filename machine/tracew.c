@@ -82,7 +82,7 @@ static void sleep_on(struct tracew *t, pthread_cond_t *cv, long ns)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);   /* the condvars use it */
     until.tv_sec += ns / 1000000000L;
     until.tv_nsec += ns % 1000000000L;
     if (until.tv_nsec >= 1000000000L) {
@@ -256,9 +256,15 @@ int tracew_open(struct tracew **out, const char *path)
         free(t);
         return vms_seterr(VMS_ERR_IO, "%s: %s", path, strerror(e));
     }
+    /* Timed waits on the monotonic clock: a wall clock set back (a test
+     * guest's first NTP step) must not stretch a bounded sleep. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv_data, NULL);
-    pthread_cond_init(&t->cv_room, NULL);
+    pthread_cond_init(&t->cv_data, &ca);
+    pthread_cond_init(&t->cv_room, &ca);
+    pthread_condattr_destroy(&ca);
     t->sink = (struct ev_sink){ .emit = put, .opaque = t };
     t->sleep_ns = WAIT_MIN_NS;
     t->room_until = QCAP;
