@@ -75,7 +75,14 @@ struct vcpu_debug {
 enum vcpu_irq_source { IRQSRC_PIC, IRQSRC_APIC, IRQSRC_NMI };
 
 struct vcpu_ops {
-    const char *name;                 /* "unicorn", "kvm" */
+    const char *name;                 /* "unicorn", "kvm", "kvm-irqchip" */
+    /* The interrupt controllers (8259 pair, I/O APIC, local APICs) live in
+     * the engine, not in vmscope (KVM's in-kernel irqchip, --kvm-irqchip):
+     * device IRQ lines go to the engine (platform_route_irqs), the engine
+     * starts application processors itself (they are runnable from the
+     * start and wait for INIT/SIPI inside the engine), injections are not
+     * seen by vmscope, and the VM cannot move to another engine. */
+    bool kernel_irqchip;
     /* Create the engine state for @v (memory comes from v->vm). */
     int (*create)(struct vcpu *v);
     /* Release everything create() made; safe on a half-created vCPU. */
