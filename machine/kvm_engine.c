@@ -960,7 +960,7 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     }
     uint64_t spent = now_ns() - t0;
     complete_io(k);
-    if (rc == 0)
+    if (rc >= 0)
         check_halted(k, ex);
     tls_run = NULL;
     k->run->immediate_exit = 0;
