@@ -91,6 +91,9 @@ struct kvm_vmctx {
     bool pic_loaded;          /* the 8259 pair's start state is in KVM */
     uint64_t irq_lines;       /* KVM_IRQ_LINE calls, and those that failed */
     uint64_t irq_line_errors;
+    /* vCPUs (bit = index) reported halted that may have something to
+     * wake them since: a line went up, or another vCPU ran (an IPI). */
+    uint32_t wake;
 };
 
 struct kv {
@@ -353,8 +356,18 @@ static void irq_line(void *opaque, unsigned irq, int level)
     struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)(level != 0) };
 
     c->irq_lines++;
+    if (level)
+        c->wake = ~0u;
     if (ioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0)
         c->irq_line_errors++;
+}
+
+/* platform_irqchip.pending: may halted vCPU @cpu have an interrupt now? */
+static bool irq_maybe_pending(void *opaque, unsigned cpu)
+{
+    const struct kvm_vmctx *c = opaque;
+
+    return cpu < 32 && (c->wake >> cpu) & 1u;
 }
 
 /* KVM_CREATE_IRQCHIP (before any vCPU: api.rst 4.24) and the routing of
@@ -380,7 +393,8 @@ static int setup_irqchip(struct kvm_vmctx *c, struct vm *vm)
     rt.hdr.nr = kvm_state_gsi_routing(rt.e, KVM_STATE_MAX_ROUTES);
     if (ioctl(c->vm_fd, KVM_SET_GSI_ROUTING, &rt.hdr) < 0)
         return errno_err("--kvm-irqchip: KVM_SET_GSI_ROUTING refused");
-    struct platform_irqchip chip = { .set_irq = irq_line, .opaque = c };
+    struct platform_irqchip chip = { .set_irq = irq_line, .pending = irq_maybe_pending,
+                                     .opaque = c };
     c->vm = vm;
     platform_route_irqs(vm->plat, &chip);
     return 0;
@@ -520,7 +534,7 @@ static bool kv_can_inject(struct vcpu *v)
     struct kvm_vcpu_events ev;
 
     if (k->ctx->irqchip)
-        return false;   /* KVM delivers; vmscope has nothing to inject */
+        return true;    /* KVM decides when it runs the vCPU (vm_try_inject) */
     if (ioctl(k->fd, KVM_GET_REGS, &r) < 0 || !(r.rflags & RFLAGS_IF))
         return false;
     if (ioctl(k->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
@@ -903,22 +917,30 @@ static int step_over_break(struct kv *k, struct vcpu_exit *ex)
 
 /* With the in-kernel irqchip KVM runs HLT itself: the vCPU sleeps inside
  * KVM_RUN until an interrupt arrives or the slice timer ends the run (no
- * spinning).  A vCPU found halted with interrupts off at a slice's end can
- * be woken only by NMI, INIT or SMI (SDM Vol. 3A 6.3 / HLT): report it as
- * VEXIT_HLT, so a guest that halts for good ends as on the other engines.
- * One halted with interrupts on stays in KVM's hands (KVM's local APIC
- * timer may wake it, unseen by vmscope). */
+ * spinning).  A vCPU found halted at a slice's end is reported as
+ * VEXIT_HLT, so the scheduler stops giving it slices and lets virtual time
+ * jump over idle periods as on the other engines, unless its in-kernel
+ * local APIC timer may still wake it (vmscope cannot see that timer:
+ * the vCPU then stays in KVM's hands, sleeping slice after slice).  It is
+ * woken (irq_maybe_pending) when a device line goes up or another vCPU
+ * runs.  Halted with interrupts off, only NMI, INIT or SMI could wake it
+ * (SDM Vol. 3A, HLT): a guest that halts for good ends as elsewhere. */
 static void check_halted(struct kv *k, struct vcpu_exit *ex)
 {
     struct kvm_mp_state mp;
     struct kvm_regs r;
+    struct kvm_lapic_state l;
 
     if (!k->ctx->irqchip || ex->kind != VEXIT_BUDGET)
         return;
     if (ioctl(k->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
         return;
-    if (ioctl(k->fd, KVM_GET_REGS, &r) < 0 || (r.rflags & RFLAGS_IF))
+    if (ioctl(k->fd, KVM_GET_REGS, &r) < 0)
         return;
+    if ((r.rflags & RFLAGS_IF) &&
+        (ioctl(k->fd, KVM_GET_LAPIC, &l) < 0 || kvm_state_lapic_timer_armed(&l)))
+        return;
+    k->ctx->wake &= ~(1u << k->v->index);
     ex->kind = VEXIT_HLT;
     ex->rip = r.rip;
 }
@@ -948,6 +970,8 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     int err = prepare_run(k, ex);
     if (err < 0)
         return err;
+    /* This vCPU may send IPIs: the halted others get a look. */
+    k->ctx->wake |= ~(1u << v->index);
     tls_run = k->run;
     uint64_t t0 = now_ns();
     int rc = step_over_break(k, ex);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpuid.h"
+#include "lapic.h"
 #include "memmap.h"
 
 /* Where each GPR lives in struct kvm_regs (hardware encoding order). */
@@ -214,6 +215,28 @@ unsigned kvm_state_gsi_routing(struct kvm_irq_routing_entry *out, unsigned max)
             route(&out[n++], irq, KVM_IRQCHIP_IOAPIC, (unsigned)pin);
     }
     return n;
+}
+
+#define LVT_TIMER_MODE_SHIFT 17
+#define LVT_TIMER_TSC_DEADLINE 2u   /* mode bits 18:17 = 10b */
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+    uint32_t v;
+
+    memcpy(&v, l->regs + off, sizeof(v));   /* little-endian, as the page */
+    return v;
+}
+
+bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l)
+{
+    uint32_t lvtt = lapic_reg(l, LAPIC_LVT_BASE);
+
+    if (lvtt & APIC_LVT_MASKED)
+        return false;
+    if (((lvtt >> LVT_TIMER_MODE_SHIFT) & 3u) == LVT_TIMER_TSC_DEADLINE)
+        return true;
+    return lapic_reg(l, LAPIC_TIMER_CCR) != 0;
 }
 
 /* Our init_step: 0 ready, 2/3/4 = ICW2/3/4 next; KVM's init_state: 0

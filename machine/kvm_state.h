@@ -12,6 +12,7 @@
 #define VMS_KVM_STATE_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,13 @@ unsigned kvm_state_cpuid(unsigned apic_id, unsigned ncpus,
  * KVM_STATE_MAX_ROUTES entries; returns the number filled (at most @max). */
 #define KVM_STATE_MAX_ROUTES (2 * ISA_IRQS)
 unsigned kvm_state_gsi_routing(struct kvm_irq_routing_entry *out, unsigned max);
+
+/* True when the local APIC whose register page KVM_GET_LAPIC returned in
+ * @l may still interrupt its CPU by itself: the timer LVT is unmasked and
+ * the timer counts (current count != 0), or it is in TSC-deadline mode
+ * (the deadline MSR is not looked at: armed, to be safe).  SDM Vol. 3A
+ * 10.5.4. */
+bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l);
 
 /* One 8259 of the user-space model as KVM's struct kvm_pic_state (for
  * KVM_SET_IRQCHIP), and back.  Same registers; KVM numbers the

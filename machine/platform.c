@@ -263,7 +263,9 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
 
 bool platform_irq_pending(struct platform *p, unsigned cpu)
 {
-    if (cpu >= p->nlapic || p->chip.set_irq)
+    if (p->chip.set_irq)
+        return p->chip.pending && p->chip.pending(p->chip.opaque, cpu);
+    if (cpu >= p->nlapic)
         return false;
     return lapic_pending(&p->lapic[cpu]) ||
            (lapic_accepts_pic(&p->lapic[cpu]) && pic_pending(&p->pic));
@@ -273,7 +275,7 @@ bool platform_irq_pending(struct platform *p, unsigned cpu)
  * cpu_get_pic_interrupt). */
 int platform_irq_ack(struct platform *p, unsigned cpu, enum vcpu_irq_source *src)
 {
-    if (cpu >= p->nlapic)
+    if (cpu >= p->nlapic || p->chip.set_irq)
         return -1;
     int v = lapic_ack(&p->lapic[cpu]);
     *src = IRQSRC_APIC;

@@ -48,11 +48,15 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
  * controller maps it the way isa_irq_ioapic_pin() says). */
 struct platform_irqchip {
     void (*set_irq)(void *opaque, unsigned irq, int level);
+    /* May vCPU @cpu, halted, have something to wake it?  (The answer to
+     * platform_irq_pending() while the lines are routed away.) */
+    bool (*pending)(void *opaque, unsigned cpu);
     void *opaque;
 };
 /* Send every device IRQ line to @c from now on (NULL: back to the models).
- * The user-space PIC and APICs then get nothing, and
- * platform_irq_pending() is always false (the engine delivers). */
+ * The user-space PIC and APICs then get nothing, platform_irq_pending()
+ * asks @c->pending, and platform_irq_ack() has nothing to give (the
+ * engine delivers). */
 void platform_route_irqs(struct platform *p, const struct platform_irqchip *c);
 /* The user-space 8259 pair as the BIOS hand-off and the POST left it: what
  * an external controller must start from when the guest starts. */

@@ -95,7 +95,8 @@ struct vcpu_ops {
     int (*get_state)(struct vcpu *v, struct cpu_state *s);
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* True when the guest accepts a maskable interrupt now (IF=1 and no
-     * STI/MOV SS interrupt shadow). */
+     * STI/MOV SS interrupt shadow).  An engine with kernel_irqchip says
+     * true: it decides itself once the vCPU runs. */
     bool (*can_inject)(struct vcpu *v);
     /* Deliver external interrupt @vector at this instruction boundary. */
     int (*inject)(struct vcpu *v, uint8_t vector);

@@ -423,6 +423,12 @@ int vm_try_inject(struct vcpu *v)
     sync_code(v);
     if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
+    if (v->ops->kernel_irqchip) {
+        /* The engine's own controllers deliver: a halted vCPU that may
+         * have something to take runs, and takes it inside the engine. */
+        v->halted = false;
+        return 0;
+    }
     enum vcpu_irq_source src = IRQSRC_PIC;
     int vector = platform_irq_ack(v->vm->plat, v->index, &src);
     if (vector < 0)
