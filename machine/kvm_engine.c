@@ -47,6 +47,11 @@
 #define PHYS_4G           (1ull << 32)
 /* A slice shorter than this is not worth a VM entry (~2-40 us per exit). */
 #define KVM_MIN_SLICE_NS  20000ull
+/* --kvm-irqchip: the slice of a vCPU that was halted at the end of its
+ * last run.  KVM runs HLT itself, so vmscope learns of a halt only when a
+ * slice ends; a short slice after a wake-up lets an idle guest give its
+ * time back soon (and virtual time jump over the idle period). */
+#define KVM_IDLE_SLICE_NS 50000ull
 /* DR6/DR7 fields (SDM Vol. 3B 17.2.3, 17.2.4) */
 #define DR6_B(i)          (1ull << (i))   /* breakpoint condition i met */
 #define DR6_BS            (1ull << 14)    /* single step */
@@ -110,6 +115,7 @@ struct kv {
     unsigned ndr;             /* DR0-3 in use */
     struct kv_dr dr[KVM_NDR];
     bool resume_break;        /* stopped at a breakpoint: step over it */
+    bool was_halted;          /* --kvm-irqchip: the last run ended halted */
     uint64_t break_rip, break_lin;
     struct kvm_engine_stats st;
 };
@@ -967,6 +973,8 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     uint64_t ns = budget * VCLOCK_NS_PER_INSN;
 
     memset(ex, 0, sizeof(*ex));
+    if (k->was_halted && ns > KVM_IDLE_SLICE_NS)
+        ns = KVM_IDLE_SLICE_NS;
     int err = prepare_run(k, ex);
     if (err < 0)
         return err;
@@ -986,6 +994,7 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     complete_io(k);
     if (rc >= 0)
         check_halted(k, ex);
+    k->was_halted = ex->kind == VEXIT_HLT;
     tls_run = NULL;
     k->run->immediate_exit = 0;
     /* Virtual time on KVM: host ns spent in run() (docs/KVM.md). */
