@@ -325,6 +325,23 @@ static int cmd_watch(struct cmd_ctx *c) { return add_watch(c, WATCH_WRITE); }
 static int cmd_rwatch(struct cmd_ctx *c) { return add_watch(c, WATCH_READ); }
 static int cmd_awatch(struct cmd_ctx *c) { return add_watch(c, WATCH_ACCESS); }
 
+/* A catch for events the current engine never reports would silently
+ * never stop: say so (the kinds it names, with the engine's name). */
+static void catch_unreported_note(struct cmd_ctx *c, uint32_t kinds)
+{
+    const struct vcpu *v = session_vcpu(c->s);
+    uint32_t miss = v ? kinds & v->ops->unreported_events : 0;
+
+    if (!miss)
+        return;
+    dbg_printf(c->out, "Note: the %s engine does not report", v->ops->name);
+    for (unsigned k = 0; k < EV_KIND_COUNT; k++)
+        if (miss & (1u << k))
+            dbg_printf(c->out, " %s", ev_kind_name((enum ev_kind)k));
+    dbg_printf(c->out, " events (the CPU handles them without an exit): %s\n",
+               miss == kinds ? "this catch will not stop" : "only the other kinds stop");
+}
+
 static int cmd_catch(struct cmd_ctx *c)
 {
     struct dbg_bp b;
@@ -346,6 +363,7 @@ static int cmd_catch(struct cmd_ctx *c)
     char desc[96];
     dbg_evfilter_format(&b.ev, desc, sizeof(desc));
     dbg_printf(c->out, "Event breakpoint %d: %s\n", id, desc);
+    catch_unreported_note(c, b.ev.kinds);
     return 0;
 }
 

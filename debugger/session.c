@@ -720,6 +720,15 @@ static void debug_for(struct session *s, struct vcpu *v, struct vcpu_debug *d)
     }
 }
 
+/* The engine cannot stop at breakpoints itself (its words are in the
+ * last error): give it none, and let the session step to them
+ * (breakpoints_need_steps()), as for physical breakpoints. */
+static int breaks_by_stepping(struct session *s, struct vcpu *v)
+{
+    s->step_breaks = true;
+    return v->ops->set_debug(v, NULL);
+}
+
 static int apply_debug(struct session *s)
 {
     struct vcpu_debug d;
@@ -738,6 +747,8 @@ static int apply_debug(struct session *s)
                 return vms_seterr(VMS_ERR_UNSUPPORTED, "the %s engine has no breakpoints",
                                   v->ops->name);
             int err = v->ops->set_debug(v, &d);
+            if (err == -VMS_ERR_UNSUPPORTED && d.nwatch == 0)
+                err = breaks_by_stepping(s, v);
             if (err < 0)
                 return err;
             s->applied[i][k] = fp;
@@ -821,10 +832,10 @@ static bool breakpoints_need_steps(const struct session *s)
         if (b->type == BPT_EVENT &&
             (b->ev.kinds == 0 || (b->ev.kinds & ((1u << EV_MODE) | (1u << EV_CR3)))))
             return true;
-        if (b->type == BPT_BREAK && b->phys)
+        if (b->type == BPT_BREAK && (b->phys || s->step_breaks))
             return true;
     }
-    return false;
+    return s->step_breaks && s->nibrk > 0;
 }
 
 static uint64_t total_insns(const struct hv *hv)
@@ -1145,9 +1156,9 @@ static void remember_stop_state(struct session *s)
 static int prepare(struct session *s, struct resume *r, struct vcpu *start)
 {
     snapshot_watches(s);
-    if (r->how == RUN_ALL && breakpoints_need_steps(s))
+    int err = apply_debug(s);   /* first: it may find that breakpoints need steps */
+    if (err == 0 && r->how == RUN_ALL && breakpoints_need_steps(s))
         r->how = RUN_STEP;      /* r->steps == 0: no count */
-    int err = apply_debug(s);
     if (err == 0)
         err = stepping_only(s, r->how == RUN_STEP ? start : NULL);
     s->interrupt = 0;

@@ -65,6 +65,10 @@ struct session {
     uint64_t applied[HV_MAX_VMS][VM_MAX_VCPUS];
     bool applied_valid[HV_MAX_VMS][VM_MAX_VCPUS];
     bool stepping[HV_MAX_VMS][VM_MAX_VCPUS];
+    /* An engine refused breakpoints (-VMS_ERR_UNSUPPORTED: e.g. KVM
+     * nested under emulation, where DR0-3 never fire): the session
+     * single-steps and compares each new pc instead (session.c). */
+    bool step_breaks;
 
     struct session_devreg devreg[SESSION_MAX_DEVREGS];
     unsigned ndevreg, devreg_last;

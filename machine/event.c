@@ -11,6 +11,13 @@ static const char *const kind_names[EV_KIND_COUNT] = {
 #undef EV_NAME
 };
 
+/* Each name with its closing quote, and the length, for the JSON writer. */
+static const struct { const char *s; size_t n; } kind_quoted[EV_KIND_COUNT] = {
+#define EV_QUOTED(name, text) [EV_##name] = { text "\"", sizeof(text) },
+    EV_KINDS(EV_QUOTED)
+#undef EV_QUOTED
+};
+
 const char *ev_kind_name(enum ev_kind k)
 {
     return (unsigned)k < EV_KIND_COUNT ? kind_names[k] : "?";
@@ -83,14 +90,12 @@ const struct event *ev_get(const struct evstream *s, uint64_t seq)
     return &s->ring[seq & (EV_RING - 1)];
 }
 
-/* A line being built: JSON is formatted by hand into a stack buffer and
- * written with one fwrite (stdio's printf per field cost 6x the run time
- * of an exit-heavy guest).  The buffer holds the longest line possible:
- * fixed keys, at most 8 numbers of 20 digits, and a text of EV_TEXT_MAX
- * bytes escaped to at most 6 bytes each, so appends need no bounds
+/* A line being built: JSON is formatted by hand (stdio's printf per field
+ * cost 6x the run time of an exit-heavy guest) into a buffer that holds
+ * the longest line possible (EV_JSON_MAX), so appends need no bounds
  * checks. */
 struct jbuf {
-    char b[256 + 8 * 20 + 6 * EV_TEXT_MAX];
+    char *b;
     size_t n;
 };
 
@@ -103,28 +108,52 @@ static void j_mem(struct jbuf *j, const char *t, size_t len)
 /* A string literal, its length known at compile time. */
 #define J_LIT(j, lit) j_mem((j), (lit), sizeof(lit) - 1)
 
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of @v (1 for 0): log2 to log10 (1233/4096 ~ log10(2)),
+ * corrected by one comparison. */
+static unsigned decimal_len(uint64_t v)
+{
+    static const uint64_t pow10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+        1000000000000ull, 10000000000000ull, 100000000000000ull,
+        1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+        1000000000000000000ull, 10000000000000000000ull,
+    };
+    unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+    return t + (v >= pow10[t]);
+}
+
+/* @v in decimal, written in place from its last digit backwards, two
+ * digits per division (a trace line holds 6-8 numbers: this is most of
+ * the cost of a line). */
 static void j_u64(struct jbuf *j, uint64_t v)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    char tmp[20];
-    int k = 20;
+    if (v < 10) {
+        j->b[j->n++] = (char)('0' + v);
+        return;
+    }
+    unsigned len = decimal_len(v);
+    char *p = j->b + j->n + len;
 
+    j->n += len;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100) * 2;
         v /= 100;
-        tmp[--k] = pairs[d + 1];
-        tmp[--k] = pairs[d];
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
     }
     if (v >= 10) {
-        tmp[--k] = pairs[v * 2 + 1];
-        tmp[--k] = pairs[v * 2];
+        *--p = digit_pairs[v * 2 + 1];
+        *--p = digit_pairs[v * 2];
     } else {
-        tmp[--k] = (char)('0' + v);
+        *--p = (char)('0' + v);
     }
-    j_mem(j, tmp + k, (size_t)(20 - k));
 }
 
 /* ,"name":v  (@key is the literal ",\"name\":"). */
@@ -200,17 +229,18 @@ static void j_kind_fields(struct jbuf *j, const struct event *e)
     }
 }
 
-int ev_write_json(FILE *f, const struct event *e)
+size_t ev_format_json(char *out, const struct event *e)
 {
-    struct jbuf j = { .n = 0 };
+    struct jbuf j = { .b = out, .n = 0 };
 
     J_LIT(&j, "{\"seq\":");
     j_u64(&j, e->seq);
     J_FIELD(&j, ",\"t\":", e->vtime);
     J_LIT(&j, ",\"kind\":\"");
-    const char *kind = ev_kind_name((enum ev_kind)e->kind);
-    j_mem(&j, kind, strlen(kind));
-    J_LIT(&j, "\"");
+    if (e->kind < EV_KIND_COUNT)
+        j_mem(&j, kind_quoted[e->kind].s, kind_quoted[e->kind].n);
+    else
+        J_LIT(&j, "?\"");
     J_FIELD(&j, ",\"vm\":", e->vm);
     if (e->vcpu != 0xFFFF)
         J_FIELD(&j, ",\"vcpu\":", e->vcpu);
@@ -220,20 +250,13 @@ int ev_write_json(FILE *f, const struct event *e)
         j_text(&j, e->text);
     }
     J_LIT(&j, "}\n");
-    return fwrite(j.b, 1, j.n, f) == j.n ? 0 : -VMS_ERR_IO;
+    return j.n;
 }
 
-static void json_sink_emit(void *opaque, const struct event *e)
+int ev_write_json(FILE *f, const struct event *e)
 {
-    struct ev_json_sink *j = opaque;
+    char line[EV_JSON_MAX];
+    size_t n = ev_format_json(line, e);
 
-    if (!j->err)
-        j->err = ev_write_json(j->f, e);
-}
-
-void ev_json_sink_init(struct ev_json_sink *j, FILE *f)
-{
-    j->sink = (struct ev_sink){ .emit = json_sink_emit, .opaque = j };
-    j->f = f;
-    j->err = 0;
+    return fwrite(line, 1, n, f) == n ? 0 : -VMS_ERR_IO;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -104,15 +105,15 @@ void ev_devicev(struct evstream *s, uint16_t vm, uint64_t vtime, const char *dev
 /* The event with sequence number @seq if still in the ring, else NULL. */
 const struct event *ev_get(const struct evstream *s, uint64_t seq);
 
-/* Write @e as one JSON object on one line (schema: docs/TRACE.md). */
-int ev_write_json(FILE *f, const struct event *e);
+/* The longest JSON line: fixed keys, at most 8 numbers of 20 digits and a
+ * text of EV_TEXT_MAX bytes escaped to at most 6 bytes each. */
+#define EV_JSON_MAX (256 + 8 * 20 + 6 * EV_TEXT_MAX)
 
-/* A sink writing JSON Lines to @f (not owned). */
-struct ev_json_sink {
-    struct ev_sink sink;
-    FILE *f;
-    int err;
-};
-void ev_json_sink_init(struct ev_json_sink *j, FILE *f);
+/* @e as one JSON object on one line, newline included (schema:
+ * docs/TRACE.md), into @out (EV_JSON_MAX bytes).  Returns its length. */
+size_t ev_format_json(char *out, const struct event *e);
+
+/* Write @e as one JSON line to @f. */
+int ev_write_json(FILE *f, const struct event *e);
 
 #endif

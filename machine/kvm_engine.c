@@ -513,10 +513,18 @@ static int kv_set_state(struct vcpu *v, const struct cpu_state *s)
     struct kvm_state_msrs m;
     struct kvm_debugregs d;
 
+    struct kvm_sregs cur;
+
     if (ioctl(k->fd, KVM_GET_SREGS, &sr) < 0)
         return errno_err("KVM_GET_SREGS");
+    cur = sr;
     kvm_state_from_cpu(s, &r, &sr, &m, &d);
-    if (ioctl(k->fd, KVM_SET_SREGS, &sr) < 0)
+    /* Only when something in them changed (a debugger writing a GPR does
+     * not rewrite the segments): KVM reports TR as busy whatever the CPU
+     * cached (svm_get_segment), and QEMU's emulated SVM, nested, aborts
+     * ("invalid tss type") at the next ring change through a TR written
+     * back busy (docs/KVM.md). */
+    if (memcmp(&cur, &sr, sizeof(sr)) && ioctl(k->fd, KVM_SET_SREGS, &sr) < 0)
         return errno_err("KVM_SET_SREGS refused the state");
     if (ioctl(k->fd, KVM_SET_REGS, &r) < 0)
         return errno_err("KVM_SET_REGS refused the state");
@@ -610,6 +618,12 @@ static int kv_set_debug(struct vcpu *v, const struct vcpu_debug *d)
     struct kv *k = eng(v);
     unsigned n = 0;
 
+    /* Nested under QEMU's emulated SVM, DR0-3 never fire (DESIGN.md, "KVM:
+     * facts measured"): refuse rather than never stop.  The debugger then
+     * single-steps to its breakpoints (debugger/session.c). */
+    if (d && d->nbreak + d->nwatch > 0 && !kvm_engine_debug_trusted())
+        return vms_seterr(VMS_ERR_UNSUPPORTED, "kvm: breakpoints and watchpoints through "
+                          "the debug registers do not fire nested (VMSCOPE_KVM_NESTED=1)");
     if (d && d->nbreak + d->nwatch > KVM_NDR)
         return vms_seterr(VMS_ERR_RANGE, "kvm: %u breakpoints and watchpoints; the "
                           "debug registers hold 4", d->nbreak + d->nwatch);
@@ -862,6 +876,14 @@ static int run_loop(struct kv *k, struct vcpu_exit *ex)
             return 1;
         }
         rc = enter(k, ex);
+        /* Stepping: the instruction that exited to us is this step (it
+         * completes in complete_io()).  Had the guest dropped the trap flag
+         * on the way (IRET, SYSCALL and interrupt delivery do), the step
+         * ends here instead of running on to the end (docs/KVM-DEBUG.md). */
+        if (rc == 0 && k->stepping && k->io_pending) {
+            ex->kind = VEXIT_STEP;
+            return 1;
+        }
     }
     return rc;
 }
@@ -983,6 +1005,14 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     tls_run = k->run;
     uint64_t t0 = now_ns();
     int rc = step_over_break(k, ex);
+    /* Re-arm single-stepping before each step: KVM sets the trap flag only
+     * while RIP is where KVM_SET_GUEST_DEBUG enabled it (singlestep_rip),
+     * and an instruction KVM's emulator completes (MMIO; CR accesses where
+     * SVM has no decode assists, as nested) writes RFLAGS back without it,
+     * so the next step would run free to the next exit.  QEMU's gdbstub
+     * re-arms the same way (docs/KVM.md, "Debugging through KVM"). */
+    if (rc == 0 && k->stepping)
+        rc = push_debug(k);
     if (rc == 0) {
         if (!k->stepping)
             arm_timer(k, ns < KVM_MIN_SLICE_NS ? KVM_MIN_SLICE_NS : ns);
@@ -1130,6 +1160,9 @@ const struct vcpu_ops kvm_vcpu_ops = {
     .set_step = kv_set_step,
     .set_debug = kv_set_debug,
     .mem_written = kv_mem_written,
+    /* Exceptions, INT n and SYSCALL/SYSENTER are delivered by the CPU
+     * inside KVM_RUN: no exit, no event (docs/KVM.md). */
+    .unreported_events = (1u << EV_EXCEPTION) | (1u << EV_SOFTINT) | (1u << EV_SYSCALL),
 };
 
 /* --kvm-irqchip: the same engine with KVM's in-kernel interrupt controllers. */

@@ -95,6 +95,11 @@ void uc_blob_get_seg(const struct uc_blob_layout *L, const void *blob,
     out->db = !!(fl & QDESC_B);
     out->g = !!(fl & QDESC_G);
     out->unusable = !out->present;
+    /* LTR marks the TSS descriptor busy (SDM Vol. 3A 7.2.4) and the CPU's
+     * TR holds it busy, as KVM reports it; QEMU keeps the type it loaded
+     * (available).  Report busy, so both engines show the same TR. */
+    if (seg == SEG_TR && !out->s && (out->type & 7) == SYSTYPE_TSS16_AVAIL)
+        out->type |= 2;
 }
 
 static uint32_t seg_flags(const struct x86_segment *in)

@@ -15,6 +15,8 @@ struct uc_engine_stats {
     uint64_t runs;             /* uc_emu_start calls */
     uint64_t exceptions;       /* exceptions/interrupts delivered by the engine */
     uint64_t tb_flushes;       /* translation-cache flushes */
+    uint64_t tails;            /* budget tails run under a bounded code hook
+                                  (one block retranslated, no flush) */
     uint64_t tlb_fills;        /* TLB entries filled by the engine's walker */
     uint64_t tlb_retries;      /* accesses it could not translate, re-run
                                   with Unicorn's walker (faults) */

@@ -110,6 +110,10 @@ struct vcpu_ops {
     int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM [gpa, gpa+len): forget stale translations. */
     void (*mem_written)(struct vcpu *v, uint64_t gpa, uint64_t len);
+    /* Event kinds (bits 1u << enum ev_kind, machine/event.h) this engine
+     * cannot report because the CPU handles them without an exit; 0: it
+     * reports every kind. */
+    uint32_t unreported_events;
 };
 
 struct vcpu {
@@ -125,6 +129,9 @@ struct vcpu {
     /* Set from any thread (signal-safe): stop at the next block boundary
      * with VEXIT_KICK.  Engines poll it. */
     volatile int kick;
+    /* An engine's word that vcpu_kick() zeroes too (NULL: none): the
+     * Unicorn engine's per-block fast path compares only with it. */
+    volatile uint64_t *kick_limit;
     /* Scheduler state */
     bool halted;              /* in HLT, waiting for an interrupt */
     bool runnable;            /* started (APs wait for INIT/SIPI) */
@@ -136,7 +143,12 @@ struct vcpu {
     uint64_t exits;           /* exits handled, total */
 };
 
-static inline void vcpu_kick(struct vcpu *v) { v->kick = 1; }
+static inline void vcpu_kick(struct vcpu *v)
+{
+    v->kick = 1;
+    if (v->kick_limit)
+        *v->kick_limit = 0;
+}
 
 /* The engines vmscope has.  kvm_vcpu_ops may be absent (NULL engine
  * table) on hosts without KVM support compiled in. */

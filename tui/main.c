@@ -29,6 +29,7 @@
 #include "machine/memmap.h"
 #include "machine/platform.h"
 #include "machine/rtc.h"
+#include "machine/tracew.h"
 #include "machine/vga.h"
 
 #define VMSCOPE_VERSION "0.1.0"
@@ -498,8 +499,7 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
     struct hv *hv;
     struct console con = { .nvms = o->vms * o->nimages };
     struct hv_config hc = { .npcpu = o->pcpus, .quantum = o->quantum };
-    FILE *trace = NULL;
-    struct ev_json_sink js;
+    struct tracew *trace = NULL;
 
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         con.at_line_start[i] = true;
@@ -508,16 +508,12 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
         return VMS_STATUS_BADIMAGE;
     }
     if (o->trace) {
-        trace = fopen(o->trace, "w");
-        if (!trace) {
-            fprintf(stderr, "vmscope: %s: %s\n", o->trace, strerror(errno));
+        if (tracew_open(&trace, o->trace) < 0) {
+            fprintf(stderr, "vmscope: %s\n", vms_lasterr(VMS_ERR_IO));
             hv_destroy(hv);
             return VMS_STATUS_BADIMAGE;
         }
-        /* Large writes: an exit-heavy guest emits ~130 bytes per exit. */
-        setvbuf(trace, NULL, _IOFBF, 1u << 20);
-        ev_json_sink_init(&js, trace);
-        ev_add_sink(&hv->ev, &js.sink);
+        ev_add_sink(&hv->ev, tracew_sink(trace));
     }
     int status = build_vms(hv, o, sc, engine, &con);
     if (status == 0) {
@@ -531,8 +527,10 @@ static int run_hv(const struct run_opts *o, const struct scenario *sc,
             status = finish_vms(hv, o, final_status(hv));
     }
     fflush(stdout);
-    if (trace && (fclose(trace) != 0 || js.err)) {
-        fprintf(stderr, "vmscope: %s: write error\n", o->trace);
+    if (trace)
+        ev_remove_sink(&hv->ev, tracew_sink(trace));
+    if (tracew_close(trace, NULL) < 0) {
+        fprintf(stderr, "vmscope: %s: %s\n", o->trace, vms_lasterr(VMS_ERR_IO));
         if (status == 0)
             status = VMS_STATUS_BADIMAGE;
     }

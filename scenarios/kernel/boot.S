@@ -37,7 +37,10 @@ _start:
 	mov	%ax, %ss
 	mov	$0x7C00, %sp
 	ljmp	$0, $norm		/* CS:IP = 0000:7Cxx whatever we got */
-norm:	sti
+	/* Interrupts stay off to the end: nothing here waits for one, and
+	 * the firmware's PIT tick would land wherever host time puts it on
+	 * KVM (docs/KERNEL.md, "Cooperative scheduling"). */
+norm:
 	mov	%dl, drive
 
 	/* COM1: 115200 8N1, FIFOs on (same values as scenarios/common/uart.c) */

@@ -54,6 +54,7 @@
 #define VEC_PF        14
 #define VEC_TIMER     0x20          /* LAPIC timer */
 #define VEC_KBD       0x21          /* IOAPIC: ISA IRQ 1 */
+#define VEC_RESCHED   0x22          /* int 0x22: the idle loop asks to schedule (cooperative) */
 #define VEC_SYSCALL   0x40          /* int 0x40, DPL 3 */
 #define VEC_SPURIOUS  0xFF          /* LAPIC spurious-interrupt vector */
 
@@ -101,6 +102,9 @@ struct cpu {
 extern struct cpu cpus[MAXCPU];
 extern int ncpu;
 extern struct proc procs[NPROC];
+/* 1 when disk 1's sched.cfg says "cooperative": no timer; a process runs
+ * until it yields, exits or faults (docs/KERNEL.md). */
+extern int sched_coop;
 extern uint32_t *kpgdir;
 
 /* console.c */

@@ -4,6 +4,8 @@
 #     disk0.img     boot sector + kernel.bin, padded to 1 MiB (boots from it)
 #     disk0-chs.img the same with a boot sector that reads with CHS only
 #     disk1.img     KFS file system with files/* (built by mkfs)
+#     disk1-coop.img the same plus files-coop/sched.cfg ("cooperative"):
+#                   the kernel's boot option for scheduling without a timer
 #     kernel.elf    the kernel with symbols (user code at 0x40000000 inside)
 #     kernel.lst    objdump -d -S of kernel.elf, then of the boot sector (16-bit)
 #     kernel.sym    nm -n of kernel.elf
@@ -20,6 +22,7 @@ SCN_K_CFLAGS := $(SCN_CFLAGS32) -I$(SCN_K_SRC)
 SCN_K_HOSTCC ?= cc
 
 $(SCN_BUILD)/kernel/scenario.conf: $(SCN_K)/disk0.img $(SCN_K)/disk0-chs.img $(SCN_K)/disk1.img \
+	$(SCN_K)/disk1-coop.img \
 	$(SCN_K)/kernel.elf $(SCN_K)/kernel.lst $(SCN_K)/kernel.sym
 
 $(SCN_K)/%.o: $(SCN_K_SRC)/%.S
@@ -85,6 +88,9 @@ $(SCN_K)/mkfs: $(SCN_K_SRC)/mkfs.c $(SCN_K_SRC)/fs.h
 
 $(SCN_K)/disk1.img: $(SCN_K)/mkfs $(SCN_K_FILES)
 	$(SCN_K)/mkfs $@ $(SCN_K_FILES)
+
+$(SCN_K)/disk1-coop.img: $(SCN_K)/mkfs $(SCN_K_FILES) $(SCN_K_SRC)/files-coop/sched.cfg
+	$(SCN_K)/mkfs $@ $(SCN_K_FILES) $(SCN_K_SRC)/files-coop/sched.cfg
 
 # The AP trampoline is 16-bit code inside the 32-bit kernel: disassembled
 # again as such at the end, after the boot sector.

@@ -24,6 +24,15 @@
 static char motd[MOTD_MAX + 1];
 static int bsp;                 /* cpus[] index of the bootstrap CPU */
 
+static int starts_with(const char *s, int n, const char *prefix)
+{
+	int i = 0;
+
+	while (prefix[i] && i < n && s[i] == prefix[i])
+		i++;
+	return prefix[i] == '\0';
+}
+
 static void disks(void)
 {
 	for (int d = 0; d < 2; d++) {
@@ -42,6 +51,13 @@ static void disks(void)
 		panic("cannot read motd.txt");
 	motd[n] = '\0';
 	kprintf("fs: motd.txt (%d bytes, checksum ok):\n%s", n, motd);
+	/* The one boot option: sched.cfg on disk 1 (absent: preemptive). */
+	char cfg[32];
+	n = fs_read("sched.cfg", cfg, sizeof(cfg) - 1);
+	if (n >= 0 && starts_with(cfg, n, "cooperative")) {
+		sched_coop = 1;
+		kprintf("fs: sched.cfg: cooperative (no timer; processes run until they yield)\n");
+	}
 }
 
 static void processes(void)
@@ -73,7 +89,8 @@ static void __attribute__((noreturn)) run(struct cpu *c)
 	c->cur = &c->idle;
 	c->idle.state = P_RUNNING;
 	c->idle.name = "idle";
-	lapic_timer_start();
+	if (!sched_coop)
+		lapic_timer_start();
 	idle_loop();
 }
 
@@ -107,7 +124,10 @@ void kmain(void)
 	ioapic_route(1, VEC_KBD, id);
 	processes();
 	start_aps();
-	kprintf("sched: local APIC timer at 1000 Hz on every CPU, round robin\n");
+	if (sched_coop)
+		kprintf("sched: cooperative round robin, no timer\n");
+	else
+		kprintf("sched: local APIC timer at 1000 Hz on every CPU, round robin\n");
 	run(&cpus[bsp]);
 }
 
@@ -133,6 +153,8 @@ static void report_proc(struct proc *p)
 		kprintf("killed by %s, error 0x%x, cr2=0x%x, eip=0x%x\n",
 			trap_name(p->fault_trap), p->fault_err, p->fault_cr2,
 			p->fault_eip);
+	else if (sched_coop)
+		kprintf("exit %d, no timer (cooperative)\n", p->exit_status);
 	else
 		kprintf("exit %d, %s%u timer interrupts in ring 3\n",
 			p->exit_status, p->uticks >= MIN_TICKS ? "at least " : "only ",
@@ -148,7 +170,7 @@ static void report(void)
 {
 	/* Wait until every CPU has taken a few timer interrupts: proof that
 	 * each local APIC timer runs (the count itself is timing). */
-	for (int i = 0; i < ncpu; i++)
+	for (int i = 0; i < ncpu && !sched_coop; i++)
 		while (cpus[i].ticks < MIN_TICKS)
 			__asm__ volatile("sti; hlt; cli");
 	int n = 0;
@@ -159,7 +181,10 @@ static void report(void)
 		report_proc(&procs[i]);
 	uint32_t switches = 0;
 	for (int i = 0; i < ncpu; i++) {
-		kprintf("cpu%d: at least %u timer interrupts\n", i, MIN_TICKS);
+		if (sched_coop)
+			kprintf("cpu%d: timer off (cooperative)\n", i);
+		else
+			kprintf("cpu%d: at least %u timer interrupts\n", i, MIN_TICKS);
 		switches += cpus[i].switches;
 	}
 	kprintf("sched: at least %u process switches (each loads CR3)\n",
@@ -169,10 +194,17 @@ static void report(void)
 	debug_exit(EXIT_OK);
 }
 
-/* Called by the idle loop (entry.S) with interrupts off, lock not held. */
+/* Called by the idle loop (entry.S) with interrupts off, lock not held.
+ * Cooperative: no timer will wake the HLT there, so stay here and ask
+ * the scheduler with int 0x22 until every process has exited; a process
+ * that yields or ends comes back to this loop. */
 void idle_check(void);
 void idle_check(void)
 {
-	if (mycpu()->id == bsp && procs_all_exited())
-		report();
+	do {
+		if (mycpu()->id == bsp && procs_all_exited())
+			report();
+		if (sched_coop)
+			__asm__ volatile("int %0" : : "i"(VEC_RESCHED) : "memory");
+	} while (sched_coop);
 }

@@ -181,6 +181,8 @@ static int sys_readfile(struct proc *p, uint32_t name, uint32_t buf, uint32_t ma
 	return fs_read((const char *)(uintptr_t)name, (void *)(uintptr_t)buf, max);
 }
 
+int sched_coop;
+
 void syscall(struct proc *p, struct trapframe *tf)
 {
 	int ret = -1;
@@ -191,7 +193,7 @@ void syscall(struct proc *p, struct trapframe *tf)
 	case SYS_getpid:   ret = p->pid; break;
 	case SYS_yield:    p->state = P_RUNNABLE; ret = 0; break;
 	case SYS_readfile: ret = sys_readfile(p, tf->ebx, tf->ecx, tf->edx); break;
-	case SYS_uticks:   ret = (int)p->uticks; break;
+	case SYS_uticks:   ret = sched_coop ? -1 : (int)p->uticks; break;  /* -1: no timer */
 	}
 	tf->eax = (uint32_t)ret;
 }

@@ -13,6 +13,6 @@
 #define SYS_getpid    2   /* getpid() */
 #define SYS_yield     3   /* yield(): give the CPU to another process */
 #define SYS_readfile  4   /* readfile(name, buf, max): bytes read or -1 */
-#define SYS_uticks    5   /* uticks(): timer interrupts I took in ring 3 */
+#define SYS_uticks    5   /* uticks(): timer interrupts I took in ring 3; -1: no timer */
 
 #endif

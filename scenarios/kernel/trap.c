@@ -153,6 +153,9 @@ struct trapframe *trap(struct trapframe *tf)
 		kbd_intr();
 		lapic_eoi();
 		break;
+	case VEC_RESCHED:                    /* int 0x22 from the idle loop */
+		resched = 1;
+		break;
 	case VEC_SPURIOUS:                   /* no EOI for spurious (SDM 10.9) */
 		break;
 	case VEC_SYSCALL:

@@ -1,6 +1,8 @@
 /* loops.S - benchmark guests: boot sectors that run a loop ITERS times and
  * leave through the debug-exit port.  Assembled by run_bench.sh with
  *   -defsym KIND=0 (register-only) | 1 (load+store) | 2 (port I/O exits)
+ *               | 3 (register-only, a branch splits each iteration into two
+ *                    blocks; 9.5 instructions per iteration for even ITERS)
  *   -defsym ITERS=n
  * The loop body is INSNS_PER_ITER instructions (counted by hand below).
  * Data lives at 0x20000, a page that holds no code, so stores never hit
@@ -29,6 +31,15 @@ loop:
     add $7, %edi
     and %edi, %ebx
     or %esi, %ebx
+.elseif KIND == 3             /* two blocks: 10 instructions, 9 when ECX is even */
+    add %ecx, %ebx
+    xor %ebx, %esi
+    lea 1(%esi,%ebx), %edi
+    test $1, %cl
+    jz 1f                     /* a branch ends a translated block */
+    rol $3, %ebx
+1:  sub %edi, %esi
+    add $7, %edi
 .elseif KIND == 1             /* 10 instructions: 4 loads, 4 stores */
     mov 0(%bx), %eax
     add %ecx, %eax

@@ -191,6 +191,25 @@ grep -q "cpu3 (local APIC id 3) started" "$TMP/q4.out" || fail "QEMU -smp 4: cpu
 cmp -s "$TMP/q4.out" "$TMP/v4.out" && ok "4 CPUs: vmscope output = QEMU's" ||
 	{ fail "4 CPUs: vmscope output differs from QEMU's"; diff "$TMP/q4.out" "$TMP/v4.out" | head -10; }
 
+# The boot option (docs/KERNEL.md "Cooperative scheduling"): disk 1 with
+# sched.cfg, one CPU, no timer.  QEMU and vmscope print the same bytes,
+# the report says so, and the default transcript's timer lines are gone.
+disk1_default=$disk1
+disk1=$DIR/disk1-coop.img
+run_qemu "$DIR/disk0.img" "$TMP/qc.out" 1
+rc=$?
+run_vmscope "$DIR/disk0.img" "$TMP/vc.out" --cpus 1
+vrc=$?
+disk1=$disk1_default
+[ "$rc" = "$want_rc" ] && [ "$vrc" = "$want_rc" ] && ok "cooperative: exit status $rc on QEMU and vmscope" ||
+	fail "cooperative: status $rc on QEMU, $vrc on vmscope: $(head -c 300 "$TMP/vc.out.err")"
+grep -qxF "sched: cooperative round robin, no timer" "$TMP/qc.out" &&
+	grep -qxF "cpu0: timer off (cooperative)" "$TMP/qc.out" && ! grep -q "timer interrupts" "$TMP/qc.out" &&
+	ok "cooperative: the kernel read sched.cfg and ran without a timer" ||
+	fail "cooperative: the QEMU transcript does not show the cooperative kernel"
+cmp -s "$TMP/qc.out" "$TMP/vc.out" && ok "cooperative, 1 CPU: vmscope output = QEMU's" ||
+	{ fail "cooperative: vmscope output differs from QEMU's"; diff "$TMP/qc.out" "$TMP/vc.out" | head -10; }
+
 # The KVM engine, where it is built and /dev/kvm works.
 ENGINE=kvm
 run_vmscope "$DIR/disk0.img" "$TMP/kvm.out"

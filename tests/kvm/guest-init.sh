@@ -24,6 +24,7 @@ if [ -c /dev/kvm ]; then
         ./bench_kvm kvm; rc=$?
     else
         sh tests/kvm/kvm-tests.sh --run ./vmscope build/scenarios refs ./kvmtest; rc=$?
+        sh tests/kvm/kvm-debug-tests.sh --run ./vmscope build/scenarios refs || rc=1
     fi
 else
     echo "no /dev/kvm in the guest: kvm-amd did not load"

@@ -101,11 +101,14 @@ for b in "$PROG" "$KVMTEST"; do
     done
 done
 mkdir -p "$R/t/tests/kvm" "$R/t/build" "$R/t/refs"
-cp tests/kvm/kvm-tests.sh "$R/t/tests/kvm/"
+cp tests/kvm/kvm-tests.sh tests/kvm/kvm-debug-tests.sh "$R/t/tests/kvm/"
+cp -R tests/kvm/debug "$R/t/tests/kvm/"
 cp -R "$BUILD/scenarios" "$R/t/build/" 2>/dev/null || cp -R build/scenarios "$R/t/build/"
 # Unicorn's results for every scenario, the reference the guest compares with.
 [ $MODE = bench ] || sh tests/kvm/kvm-tests.sh --make-refs "$PROG" "$R/t/build/scenarios" "$R/t/refs" ||
     die "cannot make the Unicorn reference results"
+[ $MODE = bench ] || sh tests/kvm/kvm-debug-tests.sh --make-refs "$PROG" "$R/t/build/scenarios" "$R/t/refs" ||
+    die "cannot make the Unicorn debugger transcripts"
 cp tests/kvm/guest-init.sh "$R/init"
 chmod 755 "$R/init" "$R/bin/busybox"
 (cd "$R" && find . | "$OLDPWD/$R/bin/busybox" cpio -o -H newc 2>/dev/null) >"$WORK/initramfs.cpio" ||

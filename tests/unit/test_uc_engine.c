@@ -785,6 +785,50 @@ static void test_long_int(void **state)
     assert_int_equal(f->ev[1].vector, EXC_BP);
 }
 
+/* Budgets that end inside blocks which raise interrupts (the tail runs
+ * under a code hook bounded to its block, the handler's blocks do not):
+ * for every budget from 1 to 7 the guest spends the same virtual time and
+ * does the same I/O.  A budget stop has its count, plus 1 when a delivery
+ * (which takes an instruction's time) came last. */
+static void test_budget_through_interrupts(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state s;
+    struct io_rec want[MAX_IO];
+    struct vcpu_exit ex;
+
+    long_state(f, &s, 0);
+    LOADG(f, LOAD, g_int64);
+    LOADG(f, 0xA000, g_hiret);
+    gate64(f, 0x40, 0xA000, 0);
+    gate64(f, EXC_BP, 0xA000, 0);
+    set(f, &s);
+    ex = run(f, 1000);
+    assert_int_equal(ex.kind, VEXIT_HLT);
+    uint64_t all = ex.executed;
+    unsigned nwant = f->nio;
+    memcpy(want, f->io, sizeof(want));
+    assert_int_equal(nwant, 3);
+    for (uint64_t b = 1; b <= 7; b++) {
+        uint64_t total = 0;
+        f->nio = 0;
+        set(f, &s);
+        do {
+            ex = run(f, b);
+            total += ex.executed;
+            if (ex.kind == VEXIT_BUDGET)
+                assert_in_range(ex.executed, b, b + 1);
+        } while (ex.kind == VEXIT_BUDGET && total < 10 * all);
+        assert_int_equal(ex.kind, VEXIT_HLT);
+        assert_int_equal(total, all);
+        assert_int_equal(f->nio, nwant);
+        for (unsigned i = 0; i < nwant; i++) {
+            assert_int_equal(f->io[i].addr, want[i].addr);
+            assert_int_equal(f->io[i].value, want[i].value);
+        }
+    }
+}
+
 static void test_ring3_tss(void **state)
 {
     struct fx *f = *state;
@@ -801,6 +845,24 @@ static void test_ring3_tss(void **state)
     assert_int_equal(ex.kind, VEXIT_HLT);
     expect_io(f, 0, 0x84, K_CS32, 4, true);
     expect_io(f, 1, 0x88, 0x6000 - 20, 4, true);   /* SS, ESP, EFLAGS, CS, EIP */
+}
+
+/* TR as LTR leaves it is busy (SDM Vol. 3A 7.2.4); QEMU's CPU keeps the
+ * type it loaded, the engine reports busy, as KVM does. */
+static void test_tr_reads_busy(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state s, got;
+
+    prot_state(f, &s, false, 0);
+    s.seg[SEG_TR].type = SYSTYPE_TSS_AVAIL;
+    set(f, &s);
+    get(f, &got);
+    assert_int_equal(got.seg[SEG_TR].type, SYSTYPE_TSS_BUSY);
+    s.seg[SEG_TR].type = SYSTYPE_TSS16_AVAIL;
+    set(f, &s);
+    get(f, &got);
+    assert_int_equal(got.seg[SEG_TR].type, SYSTYPE_TSS16_BUSY);
 }
 
 static void test_syscall_sysret(void **state)
@@ -976,7 +1038,9 @@ int main(void)
         T(test_real_io), T(test_mode_switch), T(test_paging32),
         T(test_state_round_trip), T(test_cpl3_enforced), T(test_budget_exact),
         T(test_step_continue), T(test_real_de), T(test_prot_gp), T(test_long_pf),
-        T(test_long_int), T(test_implicit_supervisor), T(test_ring3_tss), T(test_syscall_sysret),
+        T(test_long_int),
+        T(test_budget_through_interrupts), T(test_implicit_supervisor), T(test_ring3_tss),
+        T(test_tr_reads_busy), T(test_syscall_sysret),
         T(test_sysenter_sysexit), T(test_triple_fault), T(test_coherence),
         T(test_misc), T(test_rdtsc_deterministic), T(test_inject), T(test_kick),
     };
