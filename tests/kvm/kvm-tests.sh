@@ -156,7 +156,17 @@ irqchip_scenario() {   # irqchip_scenario NAME
 }
 
 irqchip_tests() {
-    for s in $(scenarios); do irqchip_scenario "$s"; done
+    for s in $(scenarios); do
+        # The kernel scenario (2 vCPUs, KVM's local APIC timer) twice froze
+        # the whole nested guest (QEMU TCG + kvm-amd): no output, not even
+        # a SIGKILL from inside got through, so it is below vmscope.  It
+        # runs wherever KVM is not nested (docs/KVM.md "--kvm-irqchip").
+        if [ "$s" = kernel ] && [ "${VMSCOPE_KVM_NESTED:-0}" = 1 ]; then
+            echo "SKIP: irqchip kernel: froze the nested guest twice (QEMU TCG + kvm-amd); runs where KVM is not nested"
+            continue
+        fi
+        irqchip_scenario "$s"
+    done
     # Bad combinations: one line, status 2 (docs/RUN.md).
     "$PROG" run --engine unicorn --kvm-irqchip "$(image_of hello)" >/dev/null 2>"$TMP/irq.err"
     st=$?
