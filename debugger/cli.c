@@ -50,6 +50,8 @@ static void usage(FILE *f)
         "  --batch FILE          run the commands in FILE and exit (deterministic transcript)\n"
         "  -ex CMD               run CMD first (repeatable)\n"
         "  --engine auto|unicorn|kvm\n"
+        "  --kvm-irqchip         KVM only: KVM's in-kernel PIC, I/O APIC and local APICs\n"
+        "                        (interrupt injections are not seen; docs/KVM.md)\n"
         "  --mem SIZE            guest RAM (default: the scenario's, else 64M)\n"
         "  --vms N --cpus N --pcpus N   VMs (copies of the image), vCPUs per VM, pCPUs\n"
         "  --symbols FILE        extra symbols (an `nm -n` listing)\n"
@@ -61,12 +63,13 @@ static void usage(FILE *f)
         "exit status: 0, 1 when a --batch/-ex command failed, 2 bad usage or image.\n");
 }
 
-enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH };
+enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH, O_KVMIRQCHIP };
 
 static const struct option longopts[] = {
     { "batch", required_argument, NULL, O_BATCH },
     { "ex", required_argument, NULL, 'e' },
     { "engine", required_argument, NULL, O_ENGINE },
+    { "kvm-irqchip", no_argument, NULL, O_KVMIRQCHIP },
     { "mem", required_argument, NULL, O_MEM },
     { "vms", required_argument, NULL, O_VMS },
     { "cpus", required_argument, NULL, O_CPUS },
@@ -104,6 +107,7 @@ static int parse_opt(struct cli_opts *o, int c, const char *arg)
         o->ex[o->nex++] = arg;
         return 0;
     case O_ENGINE: o->cfg.engine = arg; return 0;
+    case O_KVMIRQCHIP: o->cfg.kvm_irqchip = true; return 0;
     case O_MEM:
         if (gmem_parse_size(arg, &o->cfg.mem) < 0) {
             fprintf(stderr, "vmscope debug: --mem: '%s' is not a size (e.g. 64M)\n", arg);

@@ -1276,13 +1276,22 @@ static int cmd_info_device(struct cmd_ctx *c)
         if (*c->args && strcmp(c->args, d[i].name))
             continue;
         found = true;
-        dbg_printf(c->out, "%-10s %-4s 0x%llx-0x%llx reads %llu writes %llu, %u recent events\n",
+        dbg_printf(c->out, "%-10s %-4s 0x%llx-0x%llx reads %llu writes %llu, %u recent events%s\n",
                    d[i].name, spaces[d[i].space], (unsigned long long)d[i].base,
                    (unsigned long long)(d[i].base + d[i].len - 1), (unsigned long long)d[i].reads,
-                   (unsigned long long)d[i].writes, d[i].nevents);
+                   (unsigned long long)d[i].writes, d[i].nevents,
+                   d[i].in_kernel ? " (in-kernel irqchip: not seen)" : "");
     }
     if (!found && *c->args)
         return errorf(c, VMS_ERR_NOTFOUND, "no device '%s' (info device lists them)", c->args);
+    for (int i = 0; i < n; i++) {
+        if (d[i].in_kernel && !strcmp(c->args, d[i].name)) {
+            /* Its model holds the state from before the guest started. */
+            dbg_printf(c->out, "in-kernel irqchip: KVM emulates %s; its state and the "
+                       "guest's accesses are not seen by vmscope\n", d[i].name);
+            return 0;
+        }
+    }
     if (*c->args) {
         struct dbg_devreg regs[64];
         int nr = session_device_regs(c->s, c->args, regs, 64);

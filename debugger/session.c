@@ -472,7 +472,8 @@ static int resolve(struct session *s)
 {
     char why[160];
 
-    if (engine_choose(s->engine_name, &s->engine, why, sizeof(why)) < 0)
+    if (engine_choose(s->engine_name, &s->engine, why, sizeof(why)) < 0 ||
+        (s->cfg.kvm_irqchip && engine_kernel_irqchip(&s->engine, why, sizeof(why)) < 0))
         return vms_seterr(VMS_ERR_ENGINE, "%s", why);
     if (scenario_resolve(s->target, s->argv0, &s->sc) < 0)
         return -VMS_ERR_NOTFOUND;

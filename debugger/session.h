@@ -76,6 +76,7 @@ struct session_config {
     const char *target;      /* image path or scenario name (required) */
     const char *argv0;       /* locates build/scenarios (may be NULL) */
     const char *engine;      /* "auto" (NULL), "unicorn", "kvm" */
+    bool kvm_irqchip;        /* --kvm-irqchip: KVM's in-kernel PIC/APICs */
     uint64_t mem;            /* guest RAM bytes; 0: scenario's or default */
     unsigned nvms;           /* copies of the image; 0: 1 */
     unsigned ncpus;          /* vCPUs per VM; 0: 1 */
@@ -556,6 +557,9 @@ struct dbg_device {
     uint64_t base, len;
     uint64_t reads, writes;
     unsigned nevents;        /* recent events of this device in the ring */
+    bool in_kernel;          /* an interrupt controller KVM emulates instead
+                                (--kvm-irqchip): the guest's accesses and the
+                                live state never reach vmscope */
 };
 int session_devices(struct session *s, struct dbg_device *out, unsigned max)
     VMS_MUST_CHECK;

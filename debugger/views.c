@@ -10,6 +10,7 @@
 #include "debugger/dtable.h"
 #include "debugger/pagemap.h"
 #include "debugger/regs.h"
+#include "machine/platform.h"
 #include "machine/sched.h"
 
 #define MAX_INSN_BYTES 15
@@ -643,6 +644,7 @@ int session_devices(struct session *s, struct dbg_device *out, unsigned max)
             d->reads = r->reads;
             d->writes = r->writes;
             d->nevents = device_events(s, d->name);
+            d->in_kernel = platform_irqchip_device(vm->plat, r);
         }
     }
     return (int)n;

@@ -60,7 +60,7 @@ static void build_madt(uint8_t *t, unsigned ncpus)
     le(e + 8, 0, 4);                  /* global system interrupt base */
     e += 12;
     e[0] = MADT_ISO; e[1] = 10; e[2] = 0; /* bus ISA */ e[3] = IRQ_PIT;
-    le(e + 4, IOAPIC_PIN_IRQ0, 4);    /* GSI */
+    le(e + 4, (uint32_t)isa_irq_ioapic_pin(IRQ_PIT), 4);   /* GSI */
     le(e + 8, 0, 2);                  /* flags: conforms to the bus */
     e += 10;
     e[0] = MADT_LAPIC_NMI; e[1] = 6; e[2] = ACPI_ALL_CPUS;

@@ -67,3 +67,14 @@ int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size
         snprintf(why, len, "%s; using the Unicorn engine", kvm_why);
     return 0;
 }
+
+int engine_kernel_irqchip(const struct vcpu_ops **ops, char *why, size_t len)
+{
+    if (*ops == &kvm_vcpu_ops || *ops == &kvm_irqchip_vcpu_ops) {
+        *ops = &kvm_irqchip_vcpu_ops;
+        return 0;
+    }
+    snprintf(why, len, "--kvm-irqchip needs the KVM engine, not %s%s", (*ops)->name,
+             *ops == &uc_vcpu_ops ? " (KVM's in-kernel interrupt controllers)" : "");
+    return -VMS_ERR_INVAL;
+}

@@ -18,6 +18,13 @@
 int engine_choose(const char *name, const struct vcpu_ops **ops, char *why, size_t len)
     VMS_MUST_CHECK;
 
+/* --kvm-irqchip: turn the engine engine_choose() gave into its variant
+ * with KVM's in-kernel interrupt controllers.  -VMS_ERR_INVAL with a
+ * one-line @why when *ops is not the KVM engine (e.g. --engine unicorn, or
+ * auto without a usable KVM). */
+int engine_kernel_irqchip(const struct vcpu_ops **ops, char *why, size_t len)
+    VMS_MUST_CHECK;
+
 /* The engine called @name ("unicorn", "kvm"), or NULL. */
 const struct vcpu_ops *engine_by_name(const char *name);
 

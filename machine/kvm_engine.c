@@ -9,6 +9,10 @@
  *  - the budget: a POSIX timer sends KVM_KICK_SIGNAL to this thread; its
  *    handler sets kvm_run.immediate_exit so a signal that lands just
  *    before KVM_RUN is not lost (api.rst 5 "immediate_exit").
+ * With --kvm-irqchip (kvm_irqchip_vcpu_ops) the 8259 pair, I/O APIC and
+ * local APICs are KVM's own (KVM_CREATE_IRQCHIP): device IRQ lines go in
+ * with KVM_IRQ_LINE, KVM delivers interrupts, runs HLT and starts the
+ * application processors itself (docs/KVM.md "--kvm-irqchip").
  * Reference: Documentation/virt/kvm/api.rst; DESIGN.md "KVM".
  */
 #include "kvm_engine.h"
@@ -30,6 +34,7 @@
 #include "kvm_state.h"
 #include "memmap.h"
 #include "paging.h"
+#include "platform.h"
 #include "vm.h"
 
 #define KVM_DEVICE        "/dev/kvm"
@@ -42,6 +47,11 @@
 #define PHYS_4G           (1ull << 32)
 /* A slice shorter than this is not worth a VM entry (~2-40 us per exit). */
 #define KVM_MIN_SLICE_NS  20000ull
+/* --kvm-irqchip: the slice of a vCPU that was halted at the end of its
+ * last run.  KVM runs HLT itself, so vmscope learns of a halt only when a
+ * slice ends; a short slice after a wake-up lets an idle guest give its
+ * time back soon (and virtual time jump over the idle period). */
+#define KVM_IDLE_SLICE_NS 50000ull
 /* DR6/DR7 fields (SDM Vol. 3B 17.2.3, 17.2.4) */
 #define DR6_B(i)          (1ull << (i))   /* breakpoint condition i met */
 #define DR6_BS            (1ull << 14)    /* single step */
@@ -80,6 +90,15 @@ struct kvm_vmctx {
     int run_size;             /* KVM_GET_VCPU_MMAP_SIZE */
     bool sync_regs;           /* KVM_CAP_SYNC_REGS: RIP comes with each exit */
     unsigned nslots;
+    /* --kvm-irqchip */
+    struct vm *vm;            /* whose platform routes its IRQ lines here */
+    bool irqchip;             /* KVM_CREATE_IRQCHIP done */
+    bool pic_loaded;          /* the 8259 pair's start state is in KVM */
+    uint64_t irq_lines;       /* KVM_IRQ_LINE calls, and those that failed */
+    uint64_t irq_line_errors;
+    /* vCPUs (bit = index) reported halted that may have something to
+     * wake them since: a line went up, or another vCPU ran (an IPI). */
+    uint32_t wake;
 };
 
 struct kv {
@@ -96,6 +115,7 @@ struct kv {
     unsigned ndr;             /* DR0-3 in use */
     struct kv_dr dr[KVM_NDR];
     bool resume_break;        /* stopped at a breakpoint: step over it */
+    bool was_halted;          /* --kvm-irqchip: the last run ended halted */
     uint64_t break_rip, break_lin;
     struct kvm_engine_stats st;
 };
@@ -321,6 +341,8 @@ static void ctx_put(struct kvm_vmctx *c)
 {
     if (!c || --c->refs > 0)
         return;
+    if (c->irqchip && c->vm && c->vm->plat)
+        platform_route_irqs(c->vm->plat, NULL);   /* lines back to the models */
     if (c->vm_fd >= 0)
         close(c->vm_fd);
     if (c->kvm_fd >= 0)
@@ -328,7 +350,84 @@ static void ctx_put(struct kvm_vmctx *c)
     free(c);
 }
 
-static int ctx_setup(struct kvm_vmctx *c, struct vm *vm)
+/* ---------------------------------------------- --kvm-irqchip */
+
+/* A device's ISA IRQ line (platform_irqchip.set_irq): the GSI routing
+ * (kvm_state_gsi_routing) fans it out to the in-kernel 8259 pair and I/O
+ * APIC.  Called from device code, which cannot fail: errors are counted
+ * (kvm_engine_stats). */
+static void irq_line(void *opaque, unsigned irq, int level)
+{
+    struct kvm_vmctx *c = opaque;
+    struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)(level != 0) };
+
+    c->irq_lines++;
+    if (level)
+        c->wake = ~0u;
+    if (ioctl(c->vm_fd, KVM_IRQ_LINE, &l) < 0)
+        c->irq_line_errors++;
+}
+
+/* platform_irqchip.pending: may halted vCPU @cpu have an interrupt now? */
+static bool irq_maybe_pending(void *opaque, unsigned cpu)
+{
+    const struct kvm_vmctx *c = opaque;
+
+    return cpu < 32 && (c->wake >> cpu) & 1u;
+}
+
+/* KVM_CREATE_IRQCHIP (before any vCPU: api.rst 4.24) and the routing of
+ * the platform's ISA IRQs, then the platform's lines come here.  The PIT
+ * stays in user space (no KVM_CREATE_PIT2): its IRQ0 is one more line, and
+ * its counter keeps vmscope's virtual time, its programming visible as
+ * port I/O events. */
+static int setup_irqchip(struct kvm_vmctx *c, struct vm *vm)
+{
+    struct {
+        struct kvm_irq_routing hdr;
+        struct kvm_irq_routing_entry e[KVM_STATE_MAX_ROUTES];
+    } rt;
+
+    if (ioctl(c->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+        ioctl(c->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0)
+        return vms_seterr(VMS_ERR_ENGINE, "kvm: --kvm-irqchip: " KVM_DEVICE " lacks "
+                          "KVM_CAP_IRQCHIP or KVM_CAP_IRQ_ROUTING");
+    if (ioctl(c->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        return errno_err("--kvm-irqchip: KVM_CREATE_IRQCHIP refused");
+    c->irqchip = true;
+    memset(&rt, 0, sizeof(rt));
+    rt.hdr.nr = kvm_state_gsi_routing(rt.e, KVM_STATE_MAX_ROUTES);
+    if (ioctl(c->vm_fd, KVM_SET_GSI_ROUTING, &rt.hdr) < 0)
+        return errno_err("--kvm-irqchip: KVM_SET_GSI_ROUTING refused");
+    struct platform_irqchip chip = { .set_irq = irq_line, .pending = irq_maybe_pending,
+                                     .opaque = c };
+    c->vm = vm;
+    platform_route_irqs(vm->plat, &chip);
+    return 0;
+}
+
+/* The 8259 pair starts as the user-space model stands when the guest first
+ * runs: the BIOS hand-off state (vectors 0x08/0x70, pic.h) with the POST's
+ * masks (firmware_post writes them on the host side, before the guest
+ * runs; the firmware's guest code then talks to KVM's PIC directly). */
+static int load_pic(struct kvm_vmctx *c)
+{
+    const struct pic *pic = platform_pic(c->vm->plat);
+    static const uint32_t ids[2] = { KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE };
+
+    for (unsigned i = 0; i < 2; i++) {
+        struct kvm_irqchip chip;
+        memset(&chip, 0, sizeof(chip));
+        chip.chip_id = ids[i];
+        kvm_state_pic_from_chip(&pic->chip[i], &chip.chip.pic);
+        if (ioctl(c->vm_fd, KVM_SET_IRQCHIP, &chip) < 0)
+            return errno_err("--kvm-irqchip: KVM_SET_IRQCHIP refused the 8259 state");
+    }
+    c->pic_loaded = true;
+    return 0;
+}
+
+static int ctx_setup(struct kvm_vmctx *c, struct vm *vm, bool irqchip)
 {
     char why[160];
 
@@ -340,6 +439,11 @@ static int ctx_setup(struct kvm_vmctx *c, struct vm *vm)
         return errno_err("KVM_CREATE_VM");
     if (ioctl(c->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
         return errno_err("KVM_SET_TSS_ADDR");
+    if (irqchip) {
+        int err = setup_irqchip(c, vm);
+        if (err < 0)
+            return err;
+    }
     c->run_size = ioctl(c->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (c->run_size < (int)sizeof(struct kvm_run))
         return errno_err("KVM_GET_VCPU_MMAP_SIZE");
@@ -348,12 +452,17 @@ static int ctx_setup(struct kvm_vmctx *c, struct vm *vm)
     return map_memory(c, vm);
 }
 
+static bool is_kvm(const struct vcpu *v)
+{
+    return v && (v->ops == &kvm_vcpu_ops || v->ops == &kvm_irqchip_vcpu_ops) && v->engine;
+}
+
 /* The KVM VM of @vm: vCPU 0's, or a new one for vCPU 0. */
-static int ctx_get(struct vcpu *v, struct kvm_vmctx **out)
+static int ctx_get(struct vcpu *v, bool irqchip, struct kvm_vmctx **out)
 {
     struct vcpu *bsp = v->vm->vcpu[0];
 
-    if (v->index > 0 && bsp && bsp->ops == &kvm_vcpu_ops && bsp->engine) {
+    if (v->index > 0 && is_kvm(bsp)) {
         *out = eng(bsp)->ctx;
         (*out)->refs++;
         return 0;
@@ -362,7 +471,7 @@ static int ctx_get(struct vcpu *v, struct kvm_vmctx **out)
     if (!c)
         return -VMS_ERR_NOMEM;
     *c = (struct kvm_vmctx){ .refs = 1, .kvm_fd = -1, .vm_fd = -1 };
-    int err = ctx_setup(c, v->vm);
+    int err = ctx_setup(c, v->vm, irqchip);
     if (err < 0) {
         ctx_put(c);
         return err;
@@ -438,6 +547,8 @@ static bool kv_can_inject(struct vcpu *v)
     struct kvm_regs r;
     struct kvm_vcpu_events ev;
 
+    if (k->ctx->irqchip)
+        return true;    /* KVM decides when it runs the vCPU (vm_try_inject) */
     if (ioctl(k->fd, KVM_GET_REGS, &r) < 0 || !(r.rflags & RFLAGS_IF))
         return false;
     if (ioctl(k->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
@@ -450,6 +561,10 @@ static bool kv_can_inject(struct vcpu *v)
 static int kv_inject(struct vcpu *v, uint8_t vector)
 {
     struct kvm_interrupt irq = { .irq = vector };
+
+    if (eng(v)->ctx->irqchip)   /* KVM_INTERRUPT is for a user-space PIC only */
+        return vms_seterr(VMS_ERR_UNSUPPORTED, "kvm: the in-kernel irqchip delivers "
+                          "interrupts itself");
 
     if (ioctl(eng(v)->fd, KVM_INTERRUPT, &irq) < 0)
         return errno_err("KVM_INTERRUPT");
@@ -720,7 +835,7 @@ static int enter(struct kv *k, struct vcpu_exit *ex)
 {
     struct kvm_run *run = k->run;
 
-    run->request_interrupt_window = vm_irq_pending(k->v);
+    run->request_interrupt_window = !k->ctx->irqchip && vm_irq_pending(k->v);
     if (k->ctx->sync_regs)
         run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     k->st.runs++;
@@ -828,17 +943,65 @@ static int step_over_break(struct kv *k, struct vcpu_exit *ex)
     return 1;
 }
 
+/* With the in-kernel irqchip KVM runs HLT itself: the vCPU sleeps inside
+ * KVM_RUN until an interrupt arrives or the slice timer ends the run (no
+ * spinning).  A vCPU found halted at a slice's end is reported as
+ * VEXIT_HLT, so the scheduler stops giving it slices and lets virtual time
+ * jump over idle periods as on the other engines, unless its in-kernel
+ * local APIC timer may still wake it (vmscope cannot see that timer:
+ * the vCPU then stays in KVM's hands, sleeping slice after slice).  It is
+ * woken (irq_maybe_pending) when a device line goes up or another vCPU
+ * runs.  Halted with interrupts off, only NMI, INIT or SMI could wake it
+ * (SDM Vol. 3A, HLT): a guest that halts for good ends as elsewhere. */
+static void check_halted(struct kv *k, struct vcpu_exit *ex)
+{
+    struct kvm_mp_state mp;
+    struct kvm_regs r;
+    struct kvm_lapic_state l;
+
+    if (!k->ctx->irqchip || ex->kind != VEXIT_BUDGET)
+        return;
+    if (ioctl(k->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+        return;
+    if (ioctl(k->fd, KVM_GET_REGS, &r) < 0)
+        return;
+    if ((r.rflags & RFLAGS_IF) &&
+        (ioctl(k->fd, KVM_GET_LAPIC, &l) < 0 || kvm_state_lapic_timer_armed(&l)))
+        return;
+    k->ctx->wake &= ~(1u << k->v->index);
+    ex->kind = VEXIT_HLT;
+    ex->rip = r.rip;
+}
+
+/* Before the first entry of the VM: the start state of KVM's 8259 pair. */
+static int prepare_run(struct kv *k, struct vcpu_exit *ex)
+{
+    if (k->timer_tid != this_thread() && make_timer(k) < 0) {
+        ex->kind = VEXIT_ERROR;
+        snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(VMS_ERR_ENGINE));
+        return -VMS_ERR_ENGINE;
+    }
+    if (k->ctx->irqchip && !k->ctx->pic_loaded && load_pic(k->ctx) < 0) {
+        ex->kind = VEXIT_ERROR;
+        snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(VMS_ERR_ENGINE));
+        return -VMS_ERR_ENGINE;
+    }
+    return 0;
+}
+
 static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
 {
     struct kv *k = eng(v);
     uint64_t ns = budget * VCLOCK_NS_PER_INSN;
 
     memset(ex, 0, sizeof(*ex));
-    if (k->timer_tid != this_thread() && make_timer(k) < 0) {
-        ex->kind = VEXIT_ERROR;
-        snprintf(ex->text, sizeof(ex->text), "%s", vms_lasterr(VMS_ERR_ENGINE));
-        return -VMS_ERR_ENGINE;
-    }
+    if (k->was_halted && ns > KVM_IDLE_SLICE_NS)
+        ns = KVM_IDLE_SLICE_NS;
+    int err = prepare_run(k, ex);
+    if (err < 0)
+        return err;
+    /* This vCPU may send IPIs: the halted others get a look. */
+    k->ctx->wake |= ~(1u << v->index);
     tls_run = k->run;
     uint64_t t0 = now_ns();
     int rc = step_over_break(k, ex);
@@ -859,6 +1022,9 @@ static int kv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     }
     uint64_t spent = now_ns() - t0;
     complete_io(k);
+    if (rc >= 0)
+        check_halted(k, ex);
+    k->was_halted = ex->kind == VEXIT_HLT;
     tls_run = NULL;
     k->run->immediate_exit = 0;
     /* Virtual time on KVM: host ns spent in run() (docs/KVM.md). */
@@ -927,7 +1093,9 @@ static void kv_destroy(struct vcpu *v)
     v->engine = NULL;
 }
 
-static int kv_create(struct vcpu *v)
+#define APIC_BASE_BSP (1ull << 8)   /* IA32_APIC_BASE.BSP (SDM Vol. 3A 10.4.4) */
+
+static int create_engine(struct vcpu *v, bool irqchip)
 {
     struct kv *k = calloc(1, sizeof(*k));
     struct cpu_state s;
@@ -938,12 +1106,17 @@ static int kv_create(struct vcpu *v)
     k->fd = -1;
     k->v = v;
     v->engine = k;
-    if ((err = ctx_get(v, &k->ctx)) < 0)
+    if ((err = ctx_get(v, irqchip, &k->ctx)) < 0)
         goto fail_noctx;
     if ((err = open_vcpu(k)) < 0 || (err = set_cpuid(k)) < 0 || (err = make_timer(k)) < 0)
         goto fail;
-    /* Reset: real mode at F000:FFF0 (SDM Vol. 3A 9.1.1), as on Unicorn. */
+    /* Reset: real mode at F000:FFF0 (SDM Vol. 3A 9.1.1), as on Unicorn.
+     * Only vCPU 0 is the BSP: with the in-kernel irqchip KVM would start
+     * any vCPU with the BSP flag at the reset vector instead of keeping it
+     * waiting for INIT/SIPI. */
     x86_reset_state(&s, 0xF000, 0xFFF0);
+    if (v->index != 0)
+        s.apic_base &= ~APIC_BASE_BSP;
     if ((err = kv_set_state(v, &s)) < 0)
         goto fail;
     return 0;
@@ -956,9 +1129,23 @@ fail:
     return err;
 }
 
+static int kv_create(struct vcpu *v)
+{
+    return create_engine(v, false);
+}
+
+static int kv_create_irqchip(struct vcpu *v)
+{
+    return create_engine(v, true);
+}
+
 void kvm_engine_stats(const struct vcpu *v, struct kvm_engine_stats *out)
 {
-    *out = eng(v)->st;
+    const struct kv *k = eng(v);
+
+    *out = k->st;
+    out->irq_lines = k->ctx->irq_lines;
+    out->irq_line_errors = k->ctx->irq_line_errors;
 }
 
 const struct vcpu_ops kvm_vcpu_ops = {
@@ -976,4 +1163,20 @@ const struct vcpu_ops kvm_vcpu_ops = {
     /* Exceptions, INT n and SYSCALL/SYSENTER are delivered by the CPU
      * inside KVM_RUN: no exit, no event (docs/KVM.md). */
     .unreported_events = (1u << EV_EXCEPTION) | (1u << EV_SOFTINT) | (1u << EV_SYSCALL),
+};
+
+/* --kvm-irqchip: the same engine with KVM's in-kernel interrupt controllers. */
+const struct vcpu_ops kvm_irqchip_vcpu_ops = {
+    .name = "kvm-irqchip",
+    .kernel_irqchip = true,
+    .create = kv_create_irqchip,
+    .destroy = kv_destroy,
+    .run = kv_run,
+    .get_state = kv_get_state,
+    .set_state = kv_set_state,
+    .can_inject = kv_can_inject,
+    .inject = kv_inject,
+    .set_step = kv_set_step,
+    .set_debug = kv_set_debug,
+    .mem_written = kv_mem_written,
 };

@@ -19,12 +19,17 @@
 
 /* The engine; "kvm". */
 extern const struct vcpu_ops kvm_vcpu_ops;
+/* The same engine with KVM's in-kernel 8259 pair, I/O APIC and local APICs
+ * (--kvm-irqchip, docs/KVM.md): "kvm-irqchip", kernel_irqchip set. */
+extern const struct vcpu_ops kvm_irqchip_vcpu_ops;
 
 struct kvm_engine_stats {
     uint64_t runs;        /* KVM_RUN calls */
     uint64_t exits;       /* exits to user space (all kinds) */
     uint64_t io_exits;    /* KVM_EXIT_IO and KVM_EXIT_MMIO */
     uint64_t slices;      /* runs ended by the slice timer */
+    uint64_t irq_lines;   /* --kvm-irqchip: KVM_IRQ_LINE calls for the VM */
+    uint64_t irq_line_errors;   /* ... that KVM refused */
 };
 
 /* Counters of @v (a vCPU created with kvm_vcpu_ops). */

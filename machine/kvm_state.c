@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cpuid.h"
+#include "lapic.h"
+#include "memmap.h"
 
 /* Where each GPR lives in struct kvm_regs (hardware encoding order). */
 #define KREG(f) offsetof(struct kvm_regs, f)
@@ -185,4 +187,97 @@ unsigned kvm_state_cpuid(unsigned apic_id, unsigned ncpus,
     for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
         n = add_range(ranges[i], apic_id, ncpus, out, n, max);
     return n;
+}
+
+/* ------------------------------------------------ in-kernel irqchip */
+
+static void route(struct kvm_irq_routing_entry *e, unsigned irq, uint32_t chip, unsigned pin)
+{
+    memset(e, 0, sizeof(*e));
+    e->gsi = irq;
+    e->type = KVM_IRQ_ROUTING_IRQCHIP;
+    e->u.irqchip.irqchip = chip;
+    e->u.irqchip.pin = pin;
+}
+
+unsigned kvm_state_gsi_routing(struct kvm_irq_routing_entry *out, unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned irq = 0; irq < ISA_IRQS; irq++) {
+        int pin = isa_irq_ioapic_pin(irq);
+        if (pin < 0)          /* the cascade: no device, no entry */
+            continue;
+        if (n < max)
+            route(&out[n++], irq, irq < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                  irq & 7);
+        if (n < max)
+            route(&out[n++], irq, KVM_IRQCHIP_IOAPIC, (unsigned)pin);
+    }
+    return n;
+}
+
+#define LVT_TIMER_MODE_SHIFT 17
+#define LVT_TIMER_TSC_DEADLINE 2u   /* mode bits 18:17 = 10b */
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+    uint32_t v;
+
+    memcpy(&v, l->regs + off, sizeof(v));   /* little-endian, as the page */
+    return v;
+}
+
+bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l)
+{
+    uint32_t lvtt = lapic_reg(l, LAPIC_LVT_BASE);
+
+    if (lvtt & APIC_LVT_MASKED)
+        return false;
+    if (((lvtt >> LVT_TIMER_MODE_SHIFT) & 3u) == LVT_TIMER_TSC_DEADLINE)
+        return true;
+    return lapic_reg(l, LAPIC_TIMER_CCR) != 0;
+}
+
+/* Our init_step: 0 ready, 2/3/4 = ICW2/3/4 next; KVM's init_state: 0
+ * ready, 1/2/3 = ICW2/3/4 next (arch/x86/kvm/i8259.c). */
+void kvm_state_pic_from_chip(const struct pic_chip *c, struct kvm_pic_state *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->last_irr = c->level;
+    k->irr = c->irr;
+    k->imr = c->imr;
+    k->isr = c->isr;
+    k->priority_add = c->priority_add;
+    k->irq_base = c->vector_base;
+    k->read_reg_select = c->read_isr;
+    k->poll = c->poll;
+    k->special_mask = c->special_mask;
+    k->init_state = c->init_step ? (uint8_t)(c->init_step - 1) : 0;
+    k->auto_eoi = c->auto_eoi;
+    k->rotate_on_auto_eoi = c->rotate_aeoi;
+    k->special_fully_nested_mode = c->sfnm;
+    k->init4 = c->icw4_needed;
+    k->elcr = c->elcr;
+    k->elcr_mask = c->elcr_mask;
+}
+
+void kvm_state_pic_to_chip(const struct kvm_pic_state *k, struct pic_chip *c)
+{
+    c->level = k->last_irr;
+    c->irr = k->irr;
+    c->imr = k->imr;
+    c->isr = k->isr;
+    c->priority_add = k->priority_add;
+    c->vector_base = k->irq_base & 0xF8u;   /* ICW2 bits 7-3 */
+    c->read_isr = k->read_reg_select != 0;
+    c->poll = k->poll != 0;
+    c->special_mask = k->special_mask != 0;
+    c->init_step = k->init_state ? (uint8_t)(k->init_state + 1) : 0;
+    c->auto_eoi = k->auto_eoi != 0;
+    c->rotate_aeoi = k->rotate_on_auto_eoi != 0;
+    c->sfnm = k->special_fully_nested_mode != 0;
+    c->icw4_needed = k->init4 != 0;
+    c->elcr = k->elcr & k->elcr_mask;
+    c->elcr_mask = k->elcr_mask;
 }

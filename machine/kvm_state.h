@@ -12,9 +12,12 @@
 #define VMS_KVM_STATE_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memmap.h"
+#include "pic.h"
 #include "x86.h"
 
 /* The MSRs struct cpu_state carries outside kvm_sregs (EFER and APIC_BASE
@@ -53,5 +56,30 @@ void kvm_seg_from_x86(const struct x86_segment *x, struct kvm_segment *k);
 #define KVM_STATE_MAX_CPUID 32
 unsigned kvm_state_cpuid(unsigned apic_id, unsigned ncpus,
                          struct kvm_cpuid_entry2 *out, unsigned max);
+
+/* ---- the in-kernel irqchip (--kvm-irqchip; docs/KVM.md) ---- */
+
+/* KVM_SET_GSI_ROUTING for the platform's ISA IRQ lines, keyed by ISA IRQ
+ * number (the "gsi" KVM_IRQ_LINE is given): every IRQ but the cascade
+ * (2) reaches the 8259 pair (master pins 0-7, slave pins 8-15 as 0-7) and
+ * the I/O APIC pin isa_irq_ioapic_pin() names (IRQ0 -> pin 2), the same
+ * entries as the MP table and the MADT.  @out needs room for
+ * KVM_STATE_MAX_ROUTES entries; returns the number filled (at most @max). */
+#define KVM_STATE_MAX_ROUTES (2 * ISA_IRQS)
+unsigned kvm_state_gsi_routing(struct kvm_irq_routing_entry *out, unsigned max);
+
+/* True when the local APIC whose register page KVM_GET_LAPIC returned in
+ * @l may still interrupt its CPU by itself: the timer LVT is unmasked and
+ * the timer counts (current count != 0), or it is in TSC-deadline mode
+ * (the deadline MSR is not looked at: armed, to be safe).  SDM Vol. 3A
+ * 10.5.4. */
+bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l);
+
+/* One 8259 of the user-space model as KVM's struct kvm_pic_state (for
+ * KVM_SET_IRQCHIP), and back.  Same registers; KVM numbers the
+ * initialisation step one lower (1: ICW2 next), has no LTIM bit (it uses
+ * the ELCR) and does not model single mode. */
+void kvm_state_pic_from_chip(const struct pic_chip *c, struct kvm_pic_state *k);
+void kvm_state_pic_to_chip(const struct kvm_pic_state *k, struct pic_chip *c);
 
 #endif

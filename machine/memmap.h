@@ -94,6 +94,20 @@
 #define IRQ_RTC            8
 #define IRQ_MOUSE          12
 #define IRQ_ATA0           14
+#define ISA_IRQS           16
+
+/* The one description of where an ISA IRQ line enters the I/O APIC, used
+ * by the device wiring (platform.c), the MP table (mptable.c: one I/O
+ * interrupt entry per IRQ but the cascade) and KVM's GSI routing
+ * (kvm_state_gsi_routing): pin = IRQ, except IRQ0 -> pin 2, the interrupt
+ * source override the MADT declares (acpi.c), as on QEMU's PC.  IRQ 2 is
+ * the 8259 cascade and has no I/O APIC entry: -1. */
+static inline int isa_irq_ioapic_pin(unsigned irq)
+{
+    if (irq == IRQ_CASCADE || irq >= ISA_IRQS)
+        return -1;
+    return irq == IRQ_PIT ? IOAPIC_PIN_IRQ0 : (int)irq;
+}
 
 /* ---- clocks ---- */
 #define PIT_HZ             1193182u   /* 8254 input clock */

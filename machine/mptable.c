@@ -91,10 +91,10 @@ static void put_entries(struct wbuf *w, unsigned ncpus)
     put8(w, (uint8_t)IOAPIC_VERSION);               /* 0x11 */
     put8(w, MP_IOAPIC_ENABLED);
     put32(w, MM_IOAPIC_BASE);
-    for (uint8_t irq = 0; irq < 16; irq++)
-        if (irq != IRQ_CASCADE)
+    for (uint8_t irq = 0; irq < ISA_IRQS; irq++)
+        if (isa_irq_ioapic_pin(irq) >= 0)
             put_intr(w, MP_IOINTR, MP_INT, irq, MP_IOAPIC_ID,
-                     irq == IRQ_PIT ? IOAPIC_PIN_IRQ0 : irq);
+                     (uint8_t)isa_irq_ioapic_pin(irq));
     put_intr(w, MP_LINTR, MP_EXTINT, 0, MP_ALL_LAPICS, 0);
     put_intr(w, MP_LINTR, MP_NMI, 0, MP_ALL_LAPICS, 1);
 }

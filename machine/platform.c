@@ -45,6 +45,7 @@ struct platform {
     bool fw_ok;                  /* the firmware is in guest RAM */
     void (*notice)(void *opaque, unsigned vm, const char *line);
     unsigned notices;            /* given so far (a hostile guest cannot flood) */
+    struct platform_irqchip chip;/* IRQ lines go there when set_irq != NULL */
 };
 
 #define PLATFORM_MAX_NOTICES 20u
@@ -112,13 +113,42 @@ static void firmware_stop(void *opaque, const char *why)
 
 /* An ISA IRQ line fans out to the 8259 pair and to the I/O APIC (the
  * guest decides which it listens to).  ISA IRQ0 reaches I/O APIC pin 2,
- * the rest pin = IRQ, as on QEMU's PC and as the MP/ACPI tables say. */
+ * the rest pin = IRQ, as on QEMU's PC and as the MP/ACPI tables say
+ * (isa_irq_ioapic_pin).  With an external controller (KVM's in-kernel
+ * irqchip) the line goes there instead, and it does the same fan-out. */
 static void isa_irq_set(void *opaque, int pin, int level)
 {
     struct platform *p = opaque;
 
+    if (p->chip.set_irq) {
+        p->chip.set_irq(p->chip.opaque, (unsigned)pin, level);
+        return;
+    }
     pic_set_irq(&p->pic, pin, level);
-    ioapic_set_irq(&p->ioapic, pin == IRQ_PIT ? IOAPIC_PIN_IRQ0 : pin, level);
+    if (isa_irq_ioapic_pin((unsigned)pin) >= 0)
+        ioapic_set_irq(&p->ioapic, isa_irq_ioapic_pin((unsigned)pin), level);
+}
+
+static const struct bus_dev_ops lapic_bus_ops;   /* the local APIC page, below */
+
+void platform_route_irqs(struct platform *p, const struct platform_irqchip *c)
+{
+    p->chip = c ? *c : (struct platform_irqchip){ 0 };
+}
+
+const struct pic *platform_pic(const struct platform *p)
+{
+    return &p->pic;
+}
+
+bool platform_irqchip_device(const struct platform *p, const struct bus_range *r)
+{
+    const void *o = r->opaque;
+
+    if (!p->chip.set_irq)
+        return false;
+    return o == &p->pic.chip[0] || o == &p->pic.chip[1] || o == &p->pic ||
+           o == &p->ioapic || r->ops == &lapic_bus_ops;
 }
 
 static struct irq_line pic_input(struct platform *p, int pin)
@@ -233,6 +263,8 @@ struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64
 
 bool platform_irq_pending(struct platform *p, unsigned cpu)
 {
+    if (p->chip.set_irq)
+        return p->chip.pending && p->chip.pending(p->chip.opaque, cpu);
     if (cpu >= p->nlapic)
         return false;
     return lapic_pending(&p->lapic[cpu]) ||
@@ -243,7 +275,7 @@ bool platform_irq_pending(struct platform *p, unsigned cpu)
  * cpu_get_pic_interrupt). */
 int platform_irq_ack(struct platform *p, unsigned cpu, enum vcpu_irq_source *src)
 {
-    if (cpu >= p->nlapic)
+    if (cpu >= p->nlapic || p->chip.set_irq)
         return -1;
     int v = lapic_ack(&p->lapic[cpu]);
     *src = IRQSRC_APIC;

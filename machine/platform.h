@@ -41,6 +41,32 @@ int platform_irq_ack(struct platform *p, unsigned cpu, enum vcpu_irq_source *src
  * to that vCPU's own local APIC.  Returns the bus range (for events). */
 struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64_t off,
                                         unsigned size, bool write, uint64_t *value);
+/* ---- an interrupt controller outside vmscope (KVM's in-kernel irqchip) ---- */
+
+/* Where the ISA IRQ lines go instead of the user-space 8259 pair and I/O
+ * APIC: @set_irq(@opaque, irq, level) with the ISA IRQ number (0-15; the
+ * controller maps it the way isa_irq_ioapic_pin() says). */
+struct platform_irqchip {
+    void (*set_irq)(void *opaque, unsigned irq, int level);
+    /* May vCPU @cpu, halted, have something to wake it?  (The answer to
+     * platform_irq_pending() while the lines are routed away.) */
+    bool (*pending)(void *opaque, unsigned cpu);
+    void *opaque;
+};
+/* Send every device IRQ line to @c from now on (NULL: back to the models).
+ * The user-space PIC and APICs then get nothing, platform_irq_pending()
+ * asks @c->pending, and platform_irq_ack() has nothing to give (the
+ * engine delivers). */
+void platform_route_irqs(struct platform *p, const struct platform_irqchip *c);
+/* The user-space 8259 pair as the BIOS hand-off and the POST left it: what
+ * an external controller must start from when the guest starts. */
+struct pic;
+const struct pic *platform_pic(const struct platform *p);
+/* True when bus range @r belongs to an interrupt controller that the
+ * external controller replaces (8259 pair, ELCR, I/O APIC, local APIC
+ * page) while the lines are routed away: its model's state is not live. */
+bool platform_irqchip_device(const struct platform *p, const struct bus_range *r);
+
 /* Bytes typed by the user for the serial console. */
 void platform_console_input(struct platform *p, const uint8_t *buf, size_t n);
 /* How many bytes COM1's receiver takes now without losing one (1 with the

@@ -75,7 +75,14 @@ struct vcpu_debug {
 enum vcpu_irq_source { IRQSRC_PIC, IRQSRC_APIC, IRQSRC_NMI };
 
 struct vcpu_ops {
-    const char *name;                 /* "unicorn", "kvm" */
+    const char *name;                 /* "unicorn", "kvm", "kvm-irqchip" */
+    /* The interrupt controllers (8259 pair, I/O APIC, local APICs) live in
+     * the engine, not in vmscope (KVM's in-kernel irqchip, --kvm-irqchip):
+     * device IRQ lines go to the engine (platform_route_irqs), the engine
+     * starts application processors itself (they are runnable from the
+     * start and wait for INIT/SIPI inside the engine), injections are not
+     * seen by vmscope, and the VM cannot move to another engine. */
+    bool kernel_irqchip;
     /* Create the engine state for @v (memory comes from v->vm). */
     int (*create)(struct vcpu *v);
     /* Release everything create() made; safe on a half-created vCPU. */
@@ -88,7 +95,8 @@ struct vcpu_ops {
     int (*get_state)(struct vcpu *v, struct cpu_state *s);
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* True when the guest accepts a maskable interrupt now (IF=1 and no
-     * STI/MOV SS interrupt shadow). */
+     * STI/MOV SS interrupt shadow).  An engine with kernel_irqchip says
+     * true: it decides itself once the vCPU runs. */
     bool (*can_inject)(struct vcpu *v);
     /* Deliver external interrupt @vector at this instruction boundary. */
     int (*inject)(struct vcpu *v, uint8_t vector);

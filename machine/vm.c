@@ -70,7 +70,9 @@ static int vcpu_create(struct vm *vm, unsigned index, const struct vcpu_ops *ops
     v->index = index;
     v->io = vcpu_io;
     v->note = vm_note;
-    v->runnable = index == 0;   /* application processors wait for INIT/SIPI */
+    /* Application processors wait for INIT/SIPI: here, or inside an engine
+     * with its own interrupt controllers (KVM's irqchip runs them then). */
+    v->runnable = index == 0 || ops->kernel_irqchip;
     int err = ops->create(v);
     if (err < 0) {
         free(v);
@@ -156,6 +158,12 @@ int vm_start(struct vm *vm, const struct cpu_state *boot)
     snprintf(e.text, sizeof(e.text), "%s engine=%s mem=%lluK vcpus=%u", vm->name,
              bsp->ops->name, (unsigned long long)(vm->mem.size >> 10), vm->nvcpu);
     vm_note(bsp, &e);
+    if (bsp->ops->kernel_irqchip) {
+        /* Say it in the stream: no inject events will follow. */
+        struct event n = { .kind = EV_DEVICE, .rip = boot->rip };
+        snprintf(n.text, sizeof(n.text), "irqchip in-kernel: injections not seen");
+        vm_note(bsp, &n);
+    }
     vm_check_control(bsp);
     return 0;
 }
@@ -186,6 +194,13 @@ int vm_switch_engine(struct vm *vm, const struct vcpu_ops *ops)
     struct cpu_state st[VM_MAX_VCPUS];
     const struct vcpu_ops *old = vm->vcpu[0]->ops;
     int err;
+
+    /* The in-kernel irqchip's state (8259s, I/O APIC, local APICs with
+     * their timers and pending vectors) is not carried: refuse, whole. */
+    if (old->kernel_irqchip || ops->kernel_irqchip)
+        return vms_seterr(VMS_ERR_UNSUPPORTED, "%s: cannot move a VM %s the in-kernel "
+                          "irqchip (--kvm-irqchip): its interrupt state is not carried",
+                          vm->name, old->kernel_irqchip ? "out of" : "into");
 
     for (unsigned i = 0; i < vm->nvcpu; i++)
         if ((err = vm->vcpu[i]->ops->get_state(vm->vcpu[i], &st[i])) < 0)
@@ -408,6 +423,12 @@ int vm_try_inject(struct vcpu *v)
     sync_code(v);
     if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
+    if (v->ops->kernel_irqchip) {
+        /* The engine's own controllers deliver: a halted vCPU that may
+         * have something to take runs, and takes it inside the engine. */
+        v->halted = false;
+        return 0;
+    }
     enum vcpu_irq_source src = IRQSRC_PIC;
     int vector = platform_irq_ack(v->vm->plat, v->index, &src);
     if (vector < 0)

@@ -103,7 +103,9 @@ int vm_start(struct vm *vm, const struct cpu_state *boot) VMS_MUST_CHECK;
  * between runs: the complete CPU state goes from the old engine to the
  * new one; RAM (one gmem) and the user-space devices stay where they are,
  * so they carry over as they are.  On failure the VM is stopped as
- * VM_FAILED and the error returned. */
+ * VM_FAILED and the error returned.  A move out of or into an engine with
+ * kernel_irqchip (--kvm-irqchip) is refused (-VMS_ERR_UNSUPPORTED, one
+ * line) before anything changes: the VM runs on where it was. */
 int vm_switch_engine(struct vm *vm, const struct vcpu_ops *ops) VMS_MUST_CHECK;
 
 /* The run loop's exit switch (see above).  Returns true when the vCPU may

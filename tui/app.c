@@ -53,6 +53,7 @@ static void usage(FILE *f)
         "\n"
         "options:\n"
         "  --engine auto|unicorn|kvm  CPU engine (default auto)\n"
+        "  --kvm-irqchip              KVM only: KVM's in-kernel PIC/APICs (docs/KVM.md)\n"
         "  --mem SIZE                 guest RAM in bytes (default: the scenario's)\n"
         "  --vms N  --cpus N  --pcpus N   VMs, vCPUs per VM, simulated pCPUs\n"
         "  --lesson FILE              a lesson text (docs/LESSONS.md)\n"
@@ -70,10 +71,11 @@ static void usage(FILE *f)
 }
 
 enum { O_ENGINE = 256, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_LESSON, O_NOLESSON, O_LAYOUT,
-       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT };
+       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT, O_KVMIRQCHIP };
 
 static const struct option longopts[] = {
     { "engine", required_argument, NULL, O_ENGINE },
+    { "kvm-irqchip", no_argument, NULL, O_KVMIRQCHIP },
     { "mem", required_argument, NULL, O_MEM },
     { "vms", required_argument, NULL, O_VMS },
     { "cpus", required_argument, NULL, O_CPUS },
@@ -121,6 +123,7 @@ static int parse_opt(struct app_opts *o, int c, const char *arg)
 
     switch (c) {
     case O_ENGINE: o->sc.engine = arg; return 0;
+    case O_KVMIRQCHIP: o->sc.kvm_irqchip = true; return 0;
     case O_MEM:
         o->sc.mem = strtoull(arg, &end, 0);
         if (*end == 'M' || *end == 'm') o->sc.mem <<= 20, end++;

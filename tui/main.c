@@ -36,6 +36,7 @@
 
 struct run_opts {
     const char *engine;
+    bool kvm_irqchip;       /* --kvm-irqchip: KVM's in-kernel PIC/APICs */
     uint64_t mem;
     unsigned vms, pcpus, cpus;
     const char *trace;
@@ -84,6 +85,8 @@ static void usage(FILE *f)
         "\n"
         "options:\n"
         "  --engine auto|unicorn|kvm  CPU engine (default auto: KVM when usable)\n"
+        "  --kvm-irqchip              KVM only: KVM's in-kernel PIC, I/O APIC and local\n"
+        "                             APICs (faster; injections are not traced; docs/KVM.md)\n"
         "  --mem SIZE                 guest RAM, e.g. 64M (default: 256M, or the scenario's)\n"
         "  --vms N                    run N copies of the image (default 1)\n"
         "  --pcpus N                  simulated physical CPUs (default 1)\n"
@@ -139,10 +142,11 @@ static int parse_count(const char *opt, const char *text, unsigned max, unsigned
 
 enum { OPT_ENGINE = 256, OPT_MEM, OPT_VMS, OPT_PCPUS, OPT_CPUS, OPT_TRACE,
        OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM, OPT_GDB, OPT_GDBARCH,
-       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT };
+       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT, OPT_KVMIRQCHIP };
 
 static const struct option run_longopts[] = {
     { "engine", required_argument, NULL, OPT_ENGINE },
+    { "kvm-irqchip", no_argument, NULL, OPT_KVMIRQCHIP },
     { "mem", required_argument, NULL, OPT_MEM },
     { "vms", required_argument, NULL, OPT_VMS },
     { "pcpus", required_argument, NULL, OPT_PCPUS },
@@ -204,6 +208,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg)
         return parse_pc(o, c, arg);
     switch (c) {
     case OPT_ENGINE: o->engine = arg; return 0;
+    case OPT_KVMIRQCHIP: o->kvm_irqchip = true; return 0;
     case OPT_MEM:
         if (gmem_parse_size(arg, &o->mem) < 0) {
             fprintf(stderr, "vmscope: --mem: '%s' is not a size (e.g. 64M)\n", arg);
@@ -543,7 +548,8 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     int r = parse_run_opts(argc, argv, &o);
     if (r)
         return r > 0 ? 0 : VMS_STATUS_BADIMAGE;
-    if (engine_choose(o.engine, &engine, why, sizeof(why)) < 0) {
+    if (engine_choose(o.engine, &engine, why, sizeof(why)) < 0 ||
+        (o.kvm_irqchip && engine_kernel_irqchip(&engine, why, sizeof(why)) < 0)) {
         fprintf(stderr, "vmscope: %s\n", why);
         return VMS_STATUS_BADIMAGE;
     }

@@ -747,6 +747,51 @@ static void test_migrate(void)
     }
 }
 
+/* --kvm-irqchip: the in-kernel controllers' state is not carried, so a
+ * move out of (or into) kvm-irqchip is refused in one line and the VM runs
+ * on where it was, to the same end as the unmoved Unicorn run. */
+static void test_irqchip_migrate(void)
+{
+    static const struct vcpu_ops *const to[] = { &uc_vcpu_ops, &kvm_vcpu_ops };
+    struct capture cap = { .buf = malloc(OUT_MAX) };
+    struct hv *hv = cap.buf ? new_hv(2000) : NULL;
+    struct vm *vm = hv ? boot(hv, "protected", &kvm_irqchip_vcpu_ops, &cap) : NULL;
+    unsigned refused = 0;
+    char msg[160] = "";
+
+    for (unsigned r = 0; vm && r < MAX_ROUNDS && hv_round(hv); r++) {
+        if (r == 2 || r == 5) {
+            const struct vcpu_ops *b = to[r == 5];
+            int err = vm_switch_engine(vm, b);
+            const char *why = vms_lasterr(err);
+            if (err == -VMS_ERR_UNSUPPORTED && strstr(why, "in-kernel irqchip") &&
+                !strchr(why, '\n') && vm->state == VM_RUNNING &&
+                vm->vcpu[0]->ops == &kvm_irqchip_vcpu_ops) {
+                refused++;
+                snprintf(msg, sizeof(msg), "%s", why);
+            }
+            else
+                FAIL("irqchip migrate -> %s: %d %s (state %s)", b->name, err, why,
+                     vm_state_name(vm->state));
+        }
+    }
+    char path[512];
+    int want = -1;
+    snprintf(path, sizeof(path), "%s/protected.status", ref_dir);
+    FILE *f = fopen(path, "r");
+    if (!f || fscanf(f, "%d", &want) != 1)
+        FAIL("irqchip migrate: no reference status in %s", ref_dir);
+    if (f)
+        fclose(f);
+    if (vm && refused == 2 && vm->exit_status == want)
+        OK("irqchip migrate: moves out to unicorn and kvm refused in one line (\"%.80s...\"); "
+           "the VM ran on to status %d", msg, want);
+    else if (vm && refused == 2)
+        FAIL("irqchip migrate: status %d after the refused moves, want %d", vm->exit_status, want);
+    hv_destroy(hv);
+    free(cap.buf);
+}
+
 /* ---------------------------------------------------------- errors */
 
 static void test_errors(void)
@@ -830,7 +875,8 @@ int main(int argc, char **argv)
         return 1;
     }
     static void (*const tests[])(void) = { test_roundtrip, test_step_debug, test_errors,
-                                           test_df_fresh_page, test_migrate };
+                                           test_df_fresh_page, test_migrate,
+                                           test_irqchip_migrate };
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
