@@ -1148,21 +1148,25 @@ void kvm_engine_stats(const struct vcpu *v, struct kvm_engine_stats *out)
     out->irq_line_errors = k->ctx->irq_line_errors;
 }
 
+/* What both KVM engine tables share.  Exceptions, INT n and
+ * SYSCALL/SYSENTER are delivered by the CPU inside KVM_RUN: no exit, no
+ * event (docs/KVM.md). */
+#define KV_COMMON_OPS                                                          \
+    .destroy = kv_destroy,                                                     \
+    .run = kv_run,                                                             \
+    .get_state = kv_get_state,                                                 \
+    .set_state = kv_set_state,                                                 \
+    .can_inject = kv_can_inject,                                               \
+    .inject = kv_inject,                                                       \
+    .set_step = kv_set_step,                                                   \
+    .set_debug = kv_set_debug,                                                 \
+    .mem_written = kv_mem_written,                                             \
+    .unreported_events = (1u << EV_EXCEPTION) | (1u << EV_SOFTINT) | (1u << EV_SYSCALL)
+
 const struct vcpu_ops kvm_vcpu_ops = {
     .name = "kvm",
     .create = kv_create,
-    .destroy = kv_destroy,
-    .run = kv_run,
-    .get_state = kv_get_state,
-    .set_state = kv_set_state,
-    .can_inject = kv_can_inject,
-    .inject = kv_inject,
-    .set_step = kv_set_step,
-    .set_debug = kv_set_debug,
-    .mem_written = kv_mem_written,
-    /* Exceptions, INT n and SYSCALL/SYSENTER are delivered by the CPU
-     * inside KVM_RUN: no exit, no event (docs/KVM.md). */
-    .unreported_events = (1u << EV_EXCEPTION) | (1u << EV_SOFTINT) | (1u << EV_SYSCALL),
+    KV_COMMON_OPS,
 };
 
 /* --kvm-irqchip: the same engine with KVM's in-kernel interrupt controllers. */
@@ -1170,13 +1174,5 @@ const struct vcpu_ops kvm_irqchip_vcpu_ops = {
     .name = "kvm-irqchip",
     .kernel_irqchip = true,
     .create = kv_create_irqchip,
-    .destroy = kv_destroy,
-    .run = kv_run,
-    .get_state = kv_get_state,
-    .set_state = kv_set_state,
-    .can_inject = kv_can_inject,
-    .inject = kv_inject,
-    .set_step = kv_set_step,
-    .set_debug = kv_set_debug,
-    .mem_written = kv_mem_written,
+    KV_COMMON_OPS,
 };
