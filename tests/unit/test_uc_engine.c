@@ -764,17 +764,24 @@ static void test_implicit_supervisor(void **state)
     expect_io(f, 2, 0x88, 0x1000, 4, true);           /* CR2 */
 }
 
+/* Long mode: int $0x40 and int3, each to a handler that reports the
+ * saved RIP and returns. */
+static void int64_guest(struct fx *f, struct cpu_state *s)
+{
+    long_state(f, s, 0);
+    LOADG(f, LOAD, g_int64);
+    LOADG(f, 0xA000, g_hiret);
+    gate64(f, 0x40, 0xA000, 0);
+    gate64(f, EXC_BP, 0xA000, 0);
+    set(f, s);
+}
+
 static void test_long_int(void **state)
 {
     struct fx *f = *state;
     struct cpu_state s;
 
-    long_state(f, &s, 0);
-    LOADG(f, LOAD, g_int64);
-    LOADG(f, 0xA000, g_hiret);
-    gate64(f, 0x40, 0xA000, 0);
-    gate64(f, EXC_BP, 0xA000, 0);
-    set(f, &s);
+    int64_guest(f, &s);
     struct vcpu_exit ex = run(f, 100);
     assert_int_equal(ex.kind, VEXIT_HLT);
     expect_io(f, 0, 0x8C, LOAD + 2, 4, true);    /* after int $0x40 */
@@ -797,12 +804,7 @@ static void test_budget_through_interrupts(void **state)
     struct io_rec want[MAX_IO];
     struct vcpu_exit ex;
 
-    long_state(f, &s, 0);
-    LOADG(f, LOAD, g_int64);
-    LOADG(f, 0xA000, g_hiret);
-    gate64(f, 0x40, 0xA000, 0);
-    gate64(f, EXC_BP, 0xA000, 0);
-    set(f, &s);
+    int64_guest(f, &s);
     ex = run(f, 1000);
     assert_int_equal(ex.kind, VEXIT_HLT);
     uint64_t all = ex.executed;
