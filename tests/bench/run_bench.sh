@@ -31,8 +31,8 @@ qemu_run() {
         -drive format=raw,file="$1",if=ide
 }
 
-# register/2 is the register loop split into two blocks of five (real code
-# branches every ~5 instructions: the per-block cost shows).
+# register/2 is a register loop whose branch splits each iteration into two
+# blocks of ~5 instructions (as real code branches): the per-block cost shows.
 # The shortest of three runs: on a shared machine noise only ever adds.
 best() {  # best CMD... -> the shortest of three elapsed times
     b=; for i in 1 2 3; do t=$(elapsed "$@"); [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ] && b=$t; done
