@@ -14,39 +14,9 @@
 
 #include "debugger/session.h"
 #include "machine/hv.h"
+#include "tests/unit/session_fixture.h"
 
-#define HELLO "build/scenarios/hello/hello.img"
 #define PROTECTED "build/scenarios/protected/protected.elf"
-#define HEX8 0x7dd1u         /* hello.sym */
-#define CALL_HEX8 0x7c65u    /* call hex8, 3 bytes */
-
-static void quiet(void *opaque, unsigned vm, uint8_t byte) { (void)opaque; (void)vm; (void)byte; }
-
-static struct session *open_image(const char *path)
-{
-    struct session *s = NULL;
-    struct session_config cfg = { .target = path, .engine = "unicorn", .console = quiet };
-    if (access(path, R_OK) != 0)
-        skip();
-    int err = session_create(&s, &cfg);
-    if (err < 0)
-        fail_msg("session_create(%s): %s", path, vms_lasterr(err));
-    return s;
-}
-
-static uint64_t pc(struct session *s)
-{
-    const struct cpu_state *c = session_cpu(s);
-    return c->seg[SEG_CS].base + c->rip;
-}
-
-static int add_break(struct session *s, uint64_t addr)
-{
-    struct dbg_bp b = { .type = BPT_BREAK, .enabled = true, .addr = addr };
-    int id;
-    assert_int_equal(session_bp_add(s, &b, &id), 0);
-    return id;
-}
 
 static void test_stepi(void **state)
 {

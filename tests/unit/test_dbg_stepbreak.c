@@ -18,10 +18,7 @@
 #include "machine/event.h"
 #include "machine/hv.h"
 #include "machine/uc_engine.h"
-
-#define HELLO "build/scenarios/hello/hello.img"
-#define HEX8 0x7dd1u         /* hello.sym */
-#define CALL_HEX8 0x7c65u    /* call hex8, 3 bytes */
+#include "tests/unit/session_fixture.h"
 
 static struct vcpu_ops refusing;
 static unsigned refused, cleared;
@@ -38,18 +35,10 @@ static int refusing_set_debug(struct vcpu *v, const struct vcpu_debug *d)
     return uc_vcpu_ops.set_debug(v, d);
 }
 
-static void quiet(void *opaque, unsigned vm, uint8_t byte) { (void)opaque; (void)vm; (void)byte; }
-
 static struct session *open_hello(bool refuse)
 {
-    struct session *s = NULL;
-    struct session_config cfg = { .target = HELLO, .engine = "unicorn", .console = quiet };
+    struct session *s = open_image(HELLO);
 
-    if (access(HELLO, R_OK) != 0)
-        skip();
-    int err = session_create(&s, &cfg);
-    if (err < 0)
-        fail_msg("session_create: %s", vms_lasterr(err));
     if (refuse) {
         refusing = uc_vcpu_ops;
         refusing.name = "refusing";
@@ -59,21 +48,6 @@ static struct session *open_hello(bool refuse)
         refused = cleared = 0;
     }
     return s;
-}
-
-static uint64_t pc(struct session *s)
-{
-    const struct cpu_state *c = session_cpu(s);
-    return c->seg[SEG_CS].base + c->rip;
-}
-
-static int add_break(struct session *s, uint64_t addr)
-{
-    struct dbg_bp b = { .type = BPT_BREAK, .enabled = true, .addr = addr };
-    int id;
-
-    assert_int_equal(session_bp_add(s, &b, &id), 0);
-    return id;
 }
 
 /* Both hits of hex8 with its condition-free breakpoint: stepped to on the
