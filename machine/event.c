@@ -2,6 +2,7 @@
 #include "event.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -229,6 +230,25 @@ static void j_kind_fields(struct jbuf *j, const struct event *e)
     }
 }
 
+/* Everything after the time: from ,"kind" to the newline. */
+static void j_tail(struct jbuf *j, const struct event *e)
+{
+    J_LIT(j, ",\"kind\":\"");
+    if (e->kind < EV_KIND_COUNT)
+        j_mem(j, kind_quoted[e->kind].s, kind_quoted[e->kind].n);
+    else
+        J_LIT(j, "?\"");
+    J_FIELD(j, ",\"vm\":", e->vm);
+    if (e->vcpu != 0xFFFF)
+        J_FIELD(j, ",\"vcpu\":", e->vcpu);
+    j_kind_fields(j, e);
+    if (e->text[0]) {
+        J_LIT(j, ",\"text\":");
+        j_text(j, e->text);
+    }
+    J_LIT(j, "}\n");
+}
+
 size_t ev_format_json(char *out, const struct event *e)
 {
     struct jbuf j = { .b = out, .n = 0 };
@@ -236,20 +256,64 @@ size_t ev_format_json(char *out, const struct event *e)
     J_LIT(&j, "{\"seq\":");
     j_u64(&j, e->seq);
     J_FIELD(&j, ",\"t\":", e->vtime);
-    J_LIT(&j, ",\"kind\":\"");
-    if (e->kind < EV_KIND_COUNT)
-        j_mem(&j, kind_quoted[e->kind].s, kind_quoted[e->kind].n);
-    else
-        J_LIT(&j, "?\"");
-    J_FIELD(&j, ",\"vm\":", e->vm);
-    if (e->vcpu != 0xFFFF)
-        J_FIELD(&j, ",\"vcpu\":", e->vcpu);
-    j_kind_fields(&j, e);
-    if (e->text[0]) {
-        J_LIT(&j, ",\"text\":");
-        j_text(&j, e->text);
+    j_tail(&j, e);
+    return j.n;
+}
+
+/* Equal but for seq and vtime (field by field: padding is not copied). */
+static bool same_but_time(const struct event *a, const struct event *b)
+{
+    return a->kind == b->kind && a->vm == b->vm && a->vcpu == b->vcpu &&
+           a->addr == b->addr && a->value == b->value && a->rip == b->rip &&
+           a->size == b->size && a->write == b->write && a->vector == b->vector &&
+           a->has_error == b->has_error && a->pcpu == b->pcpu && a->error == b->error &&
+           strncmp(a->text, b->text, EV_TEXT_MAX) == 0;
+}
+
+/* Add 1 to the decimal number in @d (@n digits, no leading zeros);
+ * returns the new length (one more when all digits were 9). */
+static size_t dec_increment(char *d, size_t n)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (d[i] != '9') {
+            d[i]++;
+            return n;
+        }
+        d[i] = '0';
     }
-    J_LIT(&j, "}\n");
+    memmove(d + 1, d, n);
+    d[0] = '1';
+    return n + 1;
+}
+
+size_t ev_jwriter_format(struct ev_jwriter *w, char *out, const struct event *e)
+{
+    struct jbuf j = { .b = out, .n = 0 };
+
+    /* seq: consecutive in a stream, so usually the last digit changes */
+    J_LIT(&j, "{\"seq\":");
+    if (w->seq_len && e->seq == w->seq + 1 && e->seq != 0) {   /* not a wrap */
+        w->seq_len = dec_increment(w->seq_digits, w->seq_len);
+    } else {
+        struct jbuf d = { .b = w->seq_digits, .n = 0 };
+        j_u64(&d, e->seq);
+        w->seq_len = d.n;
+    }
+    w->seq = e->seq;
+    j_mem(&j, w->seq_digits, w->seq_len);
+    J_FIELD(&j, ",\"t\":", e->vtime);
+
+    /* the rest: an exit repeated (a guest polling a port) is formatted once */
+    struct ev_jmemo *m = &w->memo[(e->kind * 7u ^ (unsigned)e->addr ^ (unsigned)(e->addr >> 8)) %
+                                  EV_JMEMO];
+    if (!m->len || !same_but_time(&m->ev, e)) {
+        struct jbuf t = { .b = m->tail, .n = 0 };
+        j_tail(&t, e);
+        m->len = (uint16_t)t.n;
+        m->ev = *e;
+        w->misses++;
+    }
+    j_mem(&j, m->tail, m->len);
     return j.n;
 }
 

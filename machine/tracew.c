@@ -66,6 +66,7 @@ struct tracew {
     int fd;
     int err;                         /* first write error (errno) */
     char *out;                       /* OUTBUF + EV_JSON_MAX bytes */
+    struct ev_jwriter jw;
     size_t nout;
     uint64_t events, bytes;
     long sleep_ns;                   /* the writer's next sleep */
@@ -142,7 +143,7 @@ static void drain(struct tracew *t, uint64_t tail, uint64_t head)
 {
     while (tail != head) {
         if (!t->err) {
-            t->nout += ev_format_json(t->out + t->nout, &t->q[tail & (QCAP - 1)].e);
+            t->nout += ev_jwriter_format(&t->jw, t->out + t->nout, &t->q[tail & (QCAP - 1)].e);
             t->events++;
         }
         tail++;

@@ -127,10 +127,10 @@ struct ucv {
     volatile uint64_t limit;
     /* The block the block hook counted last (so the one running now,
      * unless the code hook counts): it began after executed - icount
-     * instructions of this run.  A slot of icache[]; cur_copy when that
-     * slot was since taken by a block that did not run. */
-    const struct icache_slot *cur;
-    struct icache_slot cur_copy;
+     * instructions of this run.  A copy, not a pointer into icache[]: a
+     * block that runs again is then found in this line, which is already
+     * hot (see on_block()). */
+    struct icache_slot cur;
     volatile int *kickp;           /* &v->kick */
     int slow;                      /* nonzero: the block hook's rare cases
                                       (flush_pending, code_hooked); see
@@ -500,7 +500,7 @@ static void uncount_fault(struct ucv *e, const struct cpu_state *s, uint64_t rip
             e->executed--;
         return;
     }
-    const struct icache_slot *b = e->cur;
+    const struct icache_slot *b = &e->cur;
     if (lin >= b->addr && lin < b->addr + b->size && e->executed >= b->icount)
         e->executed = e->executed - b->icount + count_insns(e, s, b->addr, lin);
 }
@@ -671,7 +671,7 @@ static uint64_t retired_now(struct ucv *e)
     if (save_blob(e) == 0)
         uc_blob_get_seg(e->L, e->ctx, SEG_CS, &s.seg[SEG_CS]);
     uint64_t lin = code_linear(&s, rd64(e, UC_X86_REG_RIP));
-    return e->executed - e->cur->icount + count_insns(e, &s, e->cur->addr, lin);
+    return e->executed - e->cur.icount + count_insns(e, &s, e->cur.addr, lin);
 }
 
 /* RDTSC/RDTSCP: virtual time (instructions retired), never the host TSC. */
@@ -938,6 +938,14 @@ static void cpu_tlb(struct ucv *e, bool on)
 
 static const struct icache_slot no_block;   /* size 0 never matches */
 
+/* Field by field, as on_block() reads them back (store forwarding). */
+static inline void set_cur(struct ucv *e, const struct icache_slot *c)
+{
+    e->cur.addr = c->addr;
+    e->cur.size = c->size;
+    e->cur.icount = c->icount;
+}
+
 static struct icache_slot *icache_slot(struct ucv *e, uint64_t addr)
 {
     return &e->icache[(addr ^ (addr >> 12)) % ICACHE_SLOTS];
@@ -946,7 +954,7 @@ static struct icache_slot *icache_slot(struct ucv *e, uint64_t addr)
 static void icache_clear(struct ucv *e)
 {
     memset(e->icache, 0, sizeof(e->icache));   /* size 0 never matches */
-    e->cur = &no_block;
+    e->cur = no_block;
 }
 
 static void flush_code(struct ucv *e)
@@ -1008,10 +1016,6 @@ static const struct icache_slot *block_icount(struct ucv *e, uint64_t addr, uint
     if (c->addr != addr || c->size != size) {
         if (uc_ctl(e->uc, UCV_CTL_REQUEST_CACHE, addr, &tb) != UC_ERR_OK)
             tb.icount = 1;
-        if (c == e->cur) {            /* the running block keeps its count */
-            e->cur_copy = *c;
-            e->cur = &e->cur_copy;
-        }
         *c = (struct icache_slot){ addr, size, tb.icount };
         note_block_pages(e, addr, size);
     }
@@ -1030,33 +1034,47 @@ static __attribute__((noinline)) void block_general(struct ucv *e, uint64_t addr
         stop_guest(e, STOP_BUDGET);  /* measured: the block does not run */
         return;
     }
-    e->cur = c;
+    set_cur(e, c);
     e->executed += c->icount;
 }
 
 /* Runs before every translated block: the engine's clock.  This is the
  * hottest code in vmscope (once per ~5-10 guest instructions), so the
- * common case (a block whose count is cached, within the limit, which is
- * 0 while anything rare is pending) is a leaf with no spills and one
- * comparison against the budget; the rest is block_general().  Measured
- * (user time, best of 5): a loop of two blocks ran at 1,370 MIPS when
- * only the last block was looked at here, 1,850 with the cache; a
- * one-block loop ~3,300 either way.  Only a pointer to the slot is
- * stored (a 16-byte copy written here and read back in parts stalled
- * store forwarding, and following the pointer first cost the one-block
- * loop ~5%). */
+ * common cases (the block that ran last runs again; or its count is in
+ * the cache) are a leaf with no spills and one comparison against the
+ * budget (the limit is 0 while anything rare is pending); the rest is
+ * block_general().
+ *
+ * Measured (user time, alternating builds, best of 3), against raw
+ * Unicorn with no hook at ~3,400 MIPS on the one-block register loop and
+ * ~2,850 on the two-block one (and 3,300 / 1,690 with an empty hook: the
+ * call itself costs short blocks 40%):
+ *   only the last block looked at:         one-block ~3,300, two-block 1,370
+ *   the cache only, a pointer to the slot:  one-block ~2,900, two-block 1,600
+ *   the last block first (a copy), then the cache, this code:
+ *                                           one-block ~3,150, two-block 1,520
+ * The copy is stored field by field, as it is read back (one 16-byte
+ * store read back in parts stalled store forwarding). */
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
     struct ucv *e = opaque;
-    const struct icache_slot *c = icache_slot(e, addr);
 
     (void)uc;
-    if (__builtin_expect(c->addr == addr && c->size == size, 1)) {
-        uint64_t after = e->executed + c->icount;
+    if (__builtin_expect(e->cur.addr == addr && e->cur.size == size, 0)) {
+        uint64_t after = e->executed + e->cur.icount;
         if (__builtin_expect(after <= e->limit, 1)) {
             e->executed = after;
-            e->cur = c;
             return;
+        }
+    } else {
+        const struct icache_slot *c = icache_slot(e, addr);
+        if (__builtin_expect(c->addr == addr && c->size == size, 1)) {
+            uint64_t after = e->executed + c->icount;
+            if (__builtin_expect(after <= e->limit, 1)) {
+                e->executed = after;
+                set_cur(e, c);
+                return;
+            }
         }
     }
     block_general(e, addr, size);
@@ -1498,7 +1516,7 @@ static int ucv_run(struct vcpu *v, uint64_t budget, struct vcpu_exit *ex)
     cpu_tlb(e, false);
     e->budget = budget;
     e->executed = 0;
-    e->cur = &no_block;
+    e->cur = no_block;
     dbg_arm(e);
     int rc = run_loop(e, ex);
     tail_unhook(e);
@@ -1635,7 +1653,7 @@ static int ucv_create(struct vcpu *v)
     e->v = v;
     e->kickp = &v->kick;
     v->kick_limit = &e->limit;
-    e->cur = &no_block;
+    e->cur = no_block;
     e->vtlb = true;
     e->L = uc_blob_layout();
     if (!e->L) {

@@ -246,7 +246,8 @@ for vm in 0 1 2; do
     io_events "$TMP/multi.$vm.jsonl" >"$TMP/multi.$vm.io"
     cmp -s "$TMP/multi.$vm.io" "$REFS/protected.io" &&
         ok "3 VMs x 2 pCPUs on KVM: vm$vm's $(wc -l <"$TMP/multi.$vm.io") I/O events and injections are the single run's" ||
-        fail "3 VMs on KVM: vm$vm's I/O events differ from the single run's"
+        { fail "3 VMs on KVM: vm$vm's I/O events differ from the single run's"
+          diff "$REFS/protected.io" "$TMP/multi.$vm.io" | head -n 10; }
 done
 rm -f "$TMP"/multi.*
 

@@ -41,6 +41,63 @@ static void make_event(struct event *e, uint64_t i)
     snprintf(e->text, sizeof(e->text), "%s", texts[i % 5]);
 }
 
+/* The stream formatter against ev_format_json(): events drawn from a few
+ * templates (so tails repeat and collide in the memo), each template one
+ * field away from the first, so a memo that ignored any field would reuse
+ * a wrong tail; sequence numbers mostly consecutive, crossing 9 -> 10,
+ * 99 -> 100 and jumping (and down) now and then. */
+static void test_jwriter_same_bytes(void **state)
+{
+    enum { NT = 17 };
+    struct event t[NT];
+    static struct ev_jwriter w;    /* ~20 KiB: not on the stack */
+    char a[EV_JSON_MAX], b[EV_JSON_MAX];
+    uint64_t rng = 88172645463325252ull, seq = 0;
+    int cur = 0;
+
+    (void)state;
+    memset(&w, 0, sizeof(w));
+    make_event(&t[0], 1);
+    t[0].kind = EV_PIO;
+    snprintf(t[0].text, sizeof(t[0].text), "uart0");
+    for (int i = 1; i < NT; i++)
+        t[i] = t[0];
+    t[1].kind = EV_MMIO;
+    t[2].vm = 2;
+    t[3].vcpu = 0xFFFF;
+    t[4].size = 4;
+    t[5].write = !t[0].write;
+    t[6].rip++;
+    t[7].addr ^= 1;
+    t[8].value++;
+    t[9].text[4] = '1';                 /* "uart1" */
+    t[10].text[0] = 0;
+    t[11].kind = EV_EXCEPTION;
+    t[12] = t[11];
+    t[12].error++;
+    t[13] = t[11];
+    t[13].has_error = !t[11].has_error;
+    t[14] = t[11];
+    t[14].vector = 14;
+    t[15].kind = EV_SCHED;
+    t[16] = t[15];
+    t[16].pcpu = 7;
+    for (int i = 0; i < 300000; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        if (rng % 4 == 0)                /* else the last one again, as a poll */
+            cur = (int)((rng >> 8) % NT);
+        struct event e = t[cur];
+        if (rng % 1000 == 0)
+            seq = (rng >> 20) % 4 == 0 ? UINT64_MAX - 3 : (rng >> 24) % 2000;
+        e.seq = seq++;
+        e.vtime = i % 5000 ? (uint64_t)i * 3 : rng;
+        size_t n = ev_format_json(a, &e), m = ev_jwriter_format(&w, b, &e);
+        assert_int_equal(m, n);
+        assert_memory_equal(a, b, n);
+    }
+    assert_true(w.misses > 1000 && w.misses < 150000);   /* the memo was used, and missed */
+}
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -158,6 +215,7 @@ static void test_lone_event_reaches_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jwriter_same_bytes),
         cmocka_unit_test(test_same_bytes_as_sync_writer),
         cmocka_unit_test(test_write_error_reported),
         cmocka_unit_test(test_open_error),
