@@ -310,7 +310,11 @@ size_t ev_jwriter_format(struct ev_jwriter *w, char *out, const struct event *e)
         struct jbuf t = { .b = m->tail, .n = 0 };
         j_tail(&t, e);
         m->len = (uint16_t)t.n;
-        m->ev = *e;
+        /* only the event's own bytes: a packed queue has the next one
+         * (or bytes being written) after its text */
+        size_t tl = strnlen(e->text, EV_TEXT_MAX);
+        memcpy(&m->ev, e, offsetof(struct event, text));
+        memcpy(m->ev.text, e->text, tl < EV_TEXT_MAX ? tl + 1 : EV_TEXT_MAX);
         w->misses++;
     }
     j_mem(&j, m->tail, m->len);

@@ -1,24 +1,33 @@
 /* tracew.c - the JSON Lines trace, formatted and written by a thread.
  *
- * The queue is a ring of QCAP events with two counters: head (events the
- * hypervisor has put in, written only by it) and tail (events the writer
- * has formatted, written only by the writer).  Each side publishes its
+ * The queue is a ring of bytes holding events packed one after another:
+ * an event's fixed fields and its text up to the NUL, rounded up to 8
+ * bytes (a port access is ~72 bytes, not the 120 of struct event).  Two
+ * counters of bytes: head (put in, written only by the hypervisor) and
+ * tail (formatted, written only by the writer).  Each side publishes its
  * counter with a release store and reads the other's with an acquire
- * load, so an event's bytes are visible before its slot is counted.
+ * load, so an event's bytes are visible before they are counted.  An
+ * event that starts near the end of the ring runs on into a spare area
+ * past it (RING_SPARE) rather than wrapping, so the writer always reads
+ * it as one struct.
  *
- * Sleeping: the writer sleeps when the queue is empty, the hypervisor
- * when it is full.  Each sets its "waiting" flag under the mutex and
- * re-checks the queue before waiting; the other side signals when it sees
- * the flag.  The hypervisor wakes a sleeping writer only every WAKE_AT
- * events it queues, and at the end: a signal per event would cost more
- * than the line.  So the writer's sleep is bounded: WAIT_MIN_NS, doubling
- * while it finds nothing up to WAIT_MAX_NS (an idle session wakes it a
- * few times a second).  Formatted lines are written in blocks of OUTBUF,
- * or when FLUSH_NS passed since the last write: a guest that emits an
- * event now and then costs a write() every FLUSH_NS, not one per wake,
- * and a line waits at most about WAIT_MAX_NS to reach the file.  The flag
- * checks on the fast paths are plain loads that may miss a wait just
- * starting; the bound makes that a delay, never a hang.
+ * What costs the hypervisor here is not the copy but sharing: a cache
+ * line the writer reads while the hypervisor still writes next to it, or
+ * a signal to wake the writer (a system call and, in a virtual machine,
+ * an interrupt to another vCPU), each cost more than the event.  So the
+ * hypervisor never signals in the common case: the writer wakes on its
+ * own every WAIT_MIN_NS while there is work (and drains all that came
+ * meanwhile, staying well behind the lines being written), doubling its
+ * sleep up to WAIT_MAX_NS while there is none.  Measured on the port-I/O
+ * loop (docs/TRACE.md): a signal every 4,096 events cost ~4% of the run,
+ * and a writer that spun to chase the hypervisor cost +40% to +75%.
+ *
+ * The hypervisor signals only when the ring is full and it waits for
+ * room, and at the end.  Formatted lines are written in blocks of OUTBUF,
+ * or when FLUSH_NS passed since the last write, so a line waits at most
+ * about WAIT_MAX_NS + FLUSH_NS to reach the file.  The flag checks on the
+ * fast paths are plain loads that may miss a wait just starting; the
+ * bounded sleeps make that a delay, never a hang.
  */
 #include "tracew.h"
 
@@ -35,12 +44,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define QCAP     16384u               /* events in the queue; power of two */
+#define RING_BYTES (1u << 20)       /* ~14,000 port accesses; power of two */
+#define RING_SPARE 128u              /* >= the largest record, and a whole
+                                        struct event read at the end */
+#define SHORT_REC 72u                /* fields and 16 bytes of text */
 #define OUTBUF   (1u << 20)          /* bytes per write() */
-#define WAKE_AT  (QCAP / 4)          /* queued events that wake the writer */
-#define RELEASE_EVERY 256u           /* formatted events that free slots */
-#define WAIT_MIN_NS 10000000L        /* the writer's sleep after work ... */
-#define WAIT_MAX_NS 160000000L       /* ... doubling up to this when idle */
+#define RELEASE_EVERY 256u           /* formatted events that free room */
+#define WAIT_MIN_NS 100000L          /* the writer's sleep after work ... */
+#define WAIT_MAX_NS 100000000L       /* ... doubling up to this when idle */
 #define FLUSH_NS    100000000L       /* longest a formatted line waits */
 #define WAIT_ROOM_NS 1000000L        /* the hypervisor's sleep when full */
 
@@ -48,17 +59,25 @@
  * core and read by the other on every event would bounce between them. */
 #define LINE 64
 
-/* A queued event, on whole cache lines: the header and the start of the
- * text share the first. */
-struct slot {
-    alignas(LINE) struct event e;
-};
+/* Bytes of @e in the ring: its fields, its text to the NUL (at most
+ * EV_TEXT_MAX bytes), 8-aligned.  The writer finds the same length from
+ * the copy. */
+static size_t rec_len(const struct event *e)
+{
+    size_t n = offsetof(struct event, text) + strnlen(e->text, EV_TEXT_MAX - 1) + 1;
+
+    return (n + 7) & ~(size_t)7;
+}
+
+_Static_assert(sizeof(struct event) <= RING_SPARE, "a record fits in the spare area");
+_Static_assert(SHORT_REC <= sizeof(struct event) && SHORT_REC % 8 == 0, "SHORT_REC");
+_Static_assert(_Alignof(struct event) <= 8, "records are 8-aligned");
 
 struct tracew {
     struct ev_sink sink;
     /* hypervisor side */
     alignas(LINE) _Atomic uint64_t head;
-    uint64_t room_until;             /* tail + QCAP as last read: no need to
+    uint64_t room_until;             /* tail + RING_BYTES as last read: no need to
                                         look at tail before head reaches it */
     uint64_t producer_waits;
     /* writer side */
@@ -76,7 +95,7 @@ struct tracew {
     pthread_cond_t cv_data, cv_room;
     atomic_bool writer_waiting, producer_waiting, done;
     pthread_t thread;
-    alignas(LINE) struct slot q[QCAP];
+    alignas(LINE) unsigned char ring[RING_BYTES + RING_SPARE];
 };
 
 static void sleep_on(struct tracew *t, pthread_cond_t *cv, long ns)
@@ -138,16 +157,19 @@ static void release(struct tracew *t, uint64_t tail)
         wake(t, &t->cv_room);
 }
 
-/* Format the events in [tail, head), freeing their slots in batches. */
+/* Format the events in [tail, head), freeing their room in batches. */
 static void drain(struct tracew *t, uint64_t tail, uint64_t head)
 {
+    unsigned n = 0;
+
     while (tail != head) {
+        const struct event *e = (const void *)&t->ring[tail & (RING_BYTES - 1)];
         if (!t->err) {
-            t->nout += ev_jwriter_format(&t->jw, t->out + t->nout, &t->q[tail & (QCAP - 1)].e);
+            t->nout += ev_jwriter_format(&t->jw, t->out + t->nout, e);
             t->events++;
         }
-        tail++;
-        if ((tail & (RELEASE_EVERY - 1)) == 0)
+        tail += rec_len(e);
+        if (++n % RELEASE_EVERY == 0)
             release(t, tail);
         if (t->nout >= OUTBUF)
             flush_out(t);
@@ -155,8 +177,8 @@ static void drain(struct tracew *t, uint64_t tail, uint64_t head)
     release(t, tail);
 }
 
-/* Nothing queued: sleep until a batch is queued, the hypervisor stops, or
- * the bound passes. */
+/* Nothing queued: sleep for the bound, or until the hypervisor waits for
+ * room or stops. */
 static void wait_data(struct tracew *t, uint64_t tail)
 {
     pthread_mutex_lock(&t->mu);
@@ -198,7 +220,7 @@ static void wait_room(struct tracew *t, uint64_t head)
     pthread_mutex_lock(&t->mu);
     atomic_store(&t->producer_waiting, true);
     pthread_cond_signal(&t->cv_data);
-    if (head - atomic_load(&t->tail) == QCAP)
+    if (head - atomic_load(&t->tail) > RING_BYTES - RING_SPARE)
         sleep_on(t, &t->cv_room, WAIT_ROOM_NS);
     atomic_store(&t->producer_waiting, false);
     pthread_mutex_unlock(&t->mu);
@@ -208,22 +230,26 @@ static void put(void *opaque, const struct event *e)
 {
     struct tracew *t = opaque;
     uint64_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
+    size_t len = rec_len(e);
 
-    while (head == t->room_until) {
-        t->room_until = atomic_load_explicit(&t->tail, memory_order_acquire) + QCAP;
-        if (head != t->room_until)
+    /* Room is counted as if every record were the largest, so that
+     * wait_room() needs no length. */
+    while (head + RING_SPARE > t->room_until) {
+        t->room_until = atomic_load_explicit(&t->tail, memory_order_acquire) + RING_BYTES;
+        if (head + RING_SPARE <= t->room_until)
             break;
         t->producer_waits++;
         wait_room(t, head);
     }
-    /* Only the bytes the writer reads: the fewer cache lines cross to its
-     * core, the cheaper an exit (a port access's line is ~70 bytes). */
-    memcpy(&t->q[head & (QCAP - 1)].e, e,
-           offsetof(struct event, text) + strnlen(e->text, EV_TEXT_MAX - 1) + 1);
-    atomic_store_explicit(&t->head, head + 1, memory_order_release);
-    if ((head & (WAKE_AT - 1)) == 0 &&
-        atomic_load_explicit(&t->writer_waiting, memory_order_relaxed))
-        wake(t, &t->cv_data);
+    /* A short record (a port access) as one fixed-size copy the compiler
+     * inlines; the bytes past it are room this side owns, overwritten by
+     * the next record. */
+    unsigned char *d = &t->ring[head & (RING_BYTES - 1)];
+    if (len <= SHORT_REC)
+        memcpy(d, e, SHORT_REC);
+    else
+        memcpy(d, e, len);
+    atomic_store_explicit(&t->head, head + len, memory_order_release);
 }
 
 /* The writer takes no signals: the KVM engine's slice timer and the
@@ -268,7 +294,7 @@ int tracew_open(struct tracew **out, const char *path)
     pthread_condattr_destroy(&ca);
     t->sink = (struct ev_sink){ .emit = put, .opaque = t };
     t->sleep_ns = WAIT_MIN_NS;
-    t->room_until = QCAP;
+    t->room_until = RING_BYTES;
     clock_gettime(CLOCK_MONOTONIC, &t->last_write);
     if (start_writer(t) != 0) {
         close(t->fd);
