@@ -142,6 +142,8 @@ printf 'local APIC ID reads: %.2f M reads/s (each an MMIO exit and an mmio event
 idle="$OUT/idle.img"
 as --32 -o "$OUT/i.o" - <<'ASM' && ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -o "$idle" "$OUT/i.o"
     .code16
+    .globl _start
+_start:
     /* PIT channel 0, mode 2, 100 Hz; master PIC at vector 0x20, IRQ0 only */
     mov $0x11, %al; out %al, $0x20
     mov $0x20, %al; out %al, $0x21
