@@ -56,6 +56,7 @@ static void usage(FILE *f)
         "  --vms N --cpus N --pcpus N   VMs (copies of the image), vCPUs per VM, pCPUs\n"
         "  --symbols FILE        extra symbols (an `nm -n` listing)\n"
         "  --load-addr ADDR      load IMAGE as a flat binary at ADDR\n"
+        "  --cmdline ARGS        kernel arguments (multiboot, ELF64: after the file name)\n"
         "  --gdb [ADDR:]PORT     serve gdb's remote protocol there instead of the prompt\n"
         "                        (loopback unless ADDR is given; docs/GDB.md)\n"
         "  --gdb-arch x86-64|i386|i8086  the register layout gdb sees (default x86-64)\n"
@@ -63,7 +64,7 @@ static void usage(FILE *f)
         "exit status: 0, 1 when a --batch/-ex command failed, 2 bad usage or image.\n");
 }
 
-enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH, O_KVMIRQCHIP };
+enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH, O_KVMIRQCHIP, O_CMDLINE };
 
 static const struct option longopts[] = {
     { "batch", required_argument, NULL, O_BATCH },
@@ -76,6 +77,7 @@ static const struct option longopts[] = {
     { "pcpus", required_argument, NULL, O_PCPUS },
     { "symbols", required_argument, NULL, O_SYMBOLS },
     { "load-addr", required_argument, NULL, O_LOADADDR },
+    { "cmdline", required_argument, NULL, O_CMDLINE },
     { "gdb", required_argument, NULL, O_GDB },
     { "gdb-arch", required_argument, NULL, O_GDBARCH },
     { "help", no_argument, NULL, 'h' },
@@ -125,6 +127,7 @@ static int parse_opt(struct cli_opts *o, int c, const char *arg)
             return -1;
         }
         return 0;
+    case O_CMDLINE: o->cfg.cmdline = arg; return 0;
     case O_LOADADDR:
         o->cfg.load_addr = strtoull(arg, &end, 0);
         o->cfg.flat = true;

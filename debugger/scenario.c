@@ -56,6 +56,10 @@ static void set_field(struct scenario *s, const char *key, const char *val)
         if (!join(s->symbols, s->dir, val))
             s->symbols[0] = '\0';
     }
+    else if (!strcmp(key, "cmdline")) {
+        snprintf(s->cmdline, sizeof(s->cmdline), "%.*s", (int)sizeof(s->cmdline) - 1, val);
+        s->has_cmdline = true;
+    }
     else if (!strcmp(key, "cpus")) {
         char *end;
         unsigned long n = strtoul(val, &end, 10);

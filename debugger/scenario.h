@@ -14,6 +14,7 @@
 #define VMS_SCENARIO_H
 
 #include <limits.h>
+#include <stdbool.h>
 
 #include "machine/err.h"
 
@@ -31,6 +32,8 @@ struct scenario {
     char disk[SCENARIO_MAX_DISKS][PATH_MAX];  /* disk= lines, full paths */
     unsigned ndisks;
     char symbols[PATH_MAX];   /* symbols= (an `nm -n` listing), full path; "" none */
+    char cmdline[512];        /* cmdline= (kernel arguments after the image name) */
+    bool has_cmdline;         /* cmdline= given (even empty) */
 };
 
 /* Resolve @arg: an existing file is an image (no metadata); otherwise a

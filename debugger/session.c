@@ -371,7 +371,9 @@ static int boot_sector_disks(struct session *s, struct vm *vm)
 
 static int build_vm(struct session *s, unsigned index, const struct vm_config *vc)
 {
-    struct load_opts lo = { .load_addr = s->cfg.load_addr, .flat = s->cfg.flat };
+    struct load_opts lo = { .load_addr = s->cfg.load_addr, .flat = s->cfg.flat,
+                            .args = s->cfg.cmdline ? s->cfg.cmdline
+                                  : s->sc.has_cmdline ? s->sc.cmdline : NULL };
     struct load_result lr;
     struct vm *vm;
 

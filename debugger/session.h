@@ -84,6 +84,8 @@ struct session_config {
     uint64_t quantum;        /* scheduler slice, virtual ns; 0: default */
     uint64_t load_addr;      /* flat binaries (with flat) */
     bool flat;
+    const char *cmdline;     /* kernel arguments after the image name
+                                (multiboot/ELF64); NULL: the scenario's */
     const char *symfile;     /* extra `nm -n` listing; NULL: the image's */
     /* Guest serial output.  NULL: written to the output sink of the
      * command that runs the guest (so batch transcripts contain it). */

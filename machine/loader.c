@@ -75,6 +75,7 @@ struct ld {
     struct load_result *out;
     struct seg seg[ELF_MAX_PHNUM];
     unsigned nseg;
+    char cmd[LOADER_CMDLINE_MAX];  /* the command line put together */
 };
 
 static int bad(const struct ld *ld, const char *fmt, ...)
@@ -309,13 +310,25 @@ static uint32_t mmap_build(uint64_t ram, uint8_t *out)
     return n * MMAP_ENTRY_SIZE;
 }
 
-/* The command line, checked before anything is written. */
-static int mbi_cmdline(const struct ld *ld, const char **cmd)
+/* The command line, checked before anything is written: opts->cmdline
+ * as it is, else the image name followed by opts->args (a loader's
+ * convention, GRUB's "multiboot FILE ARGS" and QEMU's -append: kernels
+ * such as Xen drop the first word as the image name). */
+static int mbi_cmdline(struct ld *ld, const char **cmd)
 {
-    *cmd = ld->opts && ld->opts->cmdline ? ld->opts->cmdline : ld->name;
-    if (strlen(*cmd) >= LOADER_CMDLINE_MAX)
+    const struct load_opts *o = ld->opts;
+    int n;
+
+    if (o && o->cmdline)
+        n = snprintf(ld->cmd, sizeof(ld->cmd), "%s", o->cmdline);
+    else if (o && o->args)
+        n = snprintf(ld->cmd, sizeof(ld->cmd), "%s %s", ld->name, o->args);
+    else
+        n = snprintf(ld->cmd, sizeof(ld->cmd), "%s", ld->name);
+    if (n < 0 || (size_t)n >= sizeof(ld->cmd))
         return vms_seterr(VMS_ERR_INVAL, "%s: command line longer than %u bytes",
                           ld->name, LOADER_CMDLINE_MAX - 1);
+    *cmd = ld->cmd;
     return 0;
 }
 

@@ -89,7 +89,8 @@ struct load_opts {
     bool flat;            /* load a flat binary (no detection) */
     bool flat32;          /* flat binary entered in 32-bit protected mode
                              (implies flat) */
-    const char *cmdline;  /* multiboot/elf64 command line; NULL: the file name */
+    const char *cmdline;  /* multiboot/elf64 command line as it is; NULL: */
+    const char *args;     /* the file name, then " " and these when not NULL */
 };
 
 struct load_result {

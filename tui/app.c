@@ -56,6 +56,7 @@ static void usage(FILE *f)
         "  --kvm-irqchip              KVM only: KVM's in-kernel PIC/APICs (docs/KVM.md)\n"
         "  --mem SIZE                 guest RAM in bytes (default: the scenario's)\n"
         "  --vms N  --cpus N  --pcpus N   VMs, vCPUs per VM, simulated pCPUs\n"
+        "  --cmdline ARGS             kernel arguments (multiboot, ELF64: after the file name)\n"
         "  --lesson FILE              a lesson text (docs/LESSONS.md)\n"
         "  --no-lesson                do not open the scenario's lesson\n"
         "  --layout NAME|SPEC         first layout (lesson, cpu, memory, devices,\n"
@@ -71,12 +72,13 @@ static void usage(FILE *f)
 }
 
 enum { O_ENGINE = 256, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_LESSON, O_NOLESSON, O_LAYOUT,
-       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT, O_KVMIRQCHIP };
+       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT, O_KVMIRQCHIP, O_CMDLINE };
 
 static const struct option longopts[] = {
     { "engine", required_argument, NULL, O_ENGINE },
     { "kvm-irqchip", no_argument, NULL, O_KVMIRQCHIP },
     { "mem", required_argument, NULL, O_MEM },
+    { "cmdline", required_argument, NULL, O_CMDLINE },
     { "vms", required_argument, NULL, O_VMS },
     { "cpus", required_argument, NULL, O_CPUS },
     { "pcpus", required_argument, NULL, O_PCPUS },
@@ -133,6 +135,7 @@ static int parse_opt(struct app_opts *o, int c, const char *arg)
             return -1;
         }
         return 0;
+    case O_CMDLINE: o->sc.cmdline = arg; return 0;
     case O_VMS: return count_arg("--vms", arg, &o->sc.nvms);
     case O_CPUS: return count_arg("--cpus", arg, &o->sc.ncpus);
     case O_PCPUS: return count_arg("--pcpus", arg, &o->sc.npcpus);

@@ -44,6 +44,7 @@ struct run_opts {
     double timeout;
     uint64_t load_addr;
     bool flat;
+    const char *cmdline;    /* --cmdline, or NULL */
     char **images;          /* one VM per image (times --vms) */
     unsigned nimages;
     uint64_t quantum;
@@ -96,6 +97,9 @@ static void usage(FILE *f)
         "  --max-insns N              stop each VM after N instructions\n"
         "  --timeout SEC              stop after SEC seconds of host time\n"
         "  --load-addr ADDR           load IMAGE as a flat binary at ADDR (real mode)\n"
+        "  --cmdline ARGS             kernel arguments: a multiboot or ELF64 image's command\n"
+        "                             line is its file name, a space and ARGS (as GRUB's\n"
+        "                             and QEMU's -append); default: the scenario's cmdline=\n"
         "  --gdb [ADDR:]PORT          wait for gdb there before the first instruction\n"
         "                             (loopback unless ADDR is given; docs/GDB.md)\n"
         "  --gdb-arch x86-64|i386|i8086  register layout gdb sees (default x86-64;\n"
@@ -142,7 +146,7 @@ static int parse_count(const char *opt, const char *text, unsigned max, unsigned
 
 enum { OPT_ENGINE = 256, OPT_MEM, OPT_VMS, OPT_PCPUS, OPT_CPUS, OPT_TRACE,
        OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM, OPT_GDB, OPT_GDBARCH,
-       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT, OPT_KVMIRQCHIP };
+       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT, OPT_KVMIRQCHIP, OPT_CMDLINE };
 
 static const struct option run_longopts[] = {
     { "engine", required_argument, NULL, OPT_ENGINE },
@@ -155,6 +159,7 @@ static const struct option run_longopts[] = {
     { "max-insns", required_argument, NULL, OPT_MAXINSNS },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "load-addr", required_argument, NULL, OPT_LOADADDR },
+    { "cmdline", required_argument, NULL, OPT_CMDLINE },
     { "quantum", required_argument, NULL, OPT_QUANTUM },
     { "gdb", required_argument, NULL, OPT_GDB },
     { "gdb-arch", required_argument, NULL, OPT_GDBARCH },
@@ -229,6 +234,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg)
     case OPT_MAXINSNS: return parse_u64("--max-insns", arg, &o->max_insns);
     case OPT_QUANTUM: return parse_u64("--quantum", arg, &o->quantum);
     case OPT_LOADADDR: o->flat = true; return parse_u64("--load-addr", arg, &o->load_addr);
+    case OPT_CMDLINE: o->cmdline = arg; return 0;
     case OPT_TIMEOUT: {
         char *end;
         o->timeout = strtod(arg, &end);
@@ -350,7 +356,9 @@ static void boot_sector_disks(struct vm *vm, const struct run_opts *o, const str
 static int load_vm(struct vm *vm, const struct run_opts *o, const struct scenario *sc,
                    struct cpu_state *cpu)
 {
-    struct load_opts lo = { .load_addr = o->load_addr, .flat = o->flat };
+    struct load_opts lo = { .load_addr = o->load_addr, .flat = o->flat,
+                            .args = o->cmdline ? o->cmdline
+                                  : sc->has_cmdline ? sc->cmdline : NULL };
     struct load_result lr;
     int err;
 

@@ -103,7 +103,10 @@ for name in "${names[@]}"; do
 			boot+=(-drive "format=raw,file=$SCN_BUILD/$name/$d,if=ide,index=$unit,snapshot=on")
 			unit=$((unit + 1))
 		   done ;;
-	multiboot) boot=(-kernel "$image") ;;
+	multiboot) boot=(-kernel "$image")
+		   # cmdline=: arguments after the image name on both sides
+		   args=$(conf_get "$conf" cmdline)
+		   [ -n "$args" ] && boot+=(-append "$args") ;;
 	*)         echo "FAIL $name: kind '$kind' cannot run under QEMU"
 		   fail=$((fail + 1)); continue ;;
 	esac

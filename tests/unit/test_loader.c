@@ -524,11 +524,23 @@ static void test_multiboot_cmdline_and_virtual_entry(void **state)
     assert_int_equal(f->r.cpu.rip, 0x100010);
     check_mbi(f, f->r.cpu.gpr[GPR_RBX], "kernel debug=1");
 
+    /* Arguments follow the image name, as GRUB and QEMU's -append pass
+     * them (Xen drops the first word as the image's name). */
+    struct load_opts a = { .args = "console=com1 loglvl=all" };
+    assert_int_equal(load(f, len, &a), 0);
+    check_mbi(f, f->r.cpu.gpr[GPR_RBX], "test.img console=com1 loglvl=all");
+
     char longcmd[LOADER_CMDLINE_MAX + 1];
     memset(longcmd, 'x', sizeof(longcmd) - 1);
     longcmd[sizeof(longcmd) - 1] = 0;
     o.cmdline = longcmd;
     expect_fail(f, len, &o, -VMS_ERR_INVAL, "command line longer");
+    /* the name and the arguments together too long */
+    longcmd[LOADER_CMDLINE_MAX - sizeof("test.img")] = 0;
+    a.args = longcmd;
+    expect_fail(f, len, &a, -VMS_ERR_INVAL, "command line longer");
+    longcmd[LOADER_CMDLINE_MAX - sizeof("test.img") - 1] = 0;   /* exactly fits */
+    assert_int_equal(load(f, len, &a), 0);
 }
 
 static void test_multiboot_aout_kludge(void **state)
