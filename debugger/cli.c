@@ -57,6 +57,7 @@ static void usage(FILE *f)
         "  --symbols FILE        extra symbols (an `nm -n` listing)\n"
         "  --load-addr ADDR      load IMAGE as a flat binary at ADDR\n"
         "  --cmdline ARGS        kernel arguments (multiboot, ELF64: after the file name)\n"
+        "  --module \"FILE [ARGS]\"  a multiboot module (repeatable)\n"
         "  --gdb [ADDR:]PORT     serve gdb's remote protocol there instead of the prompt\n"
         "                        (loopback unless ADDR is given; docs/GDB.md)\n"
         "  --gdb-arch x86-64|i386|i8086  the register layout gdb sees (default x86-64)\n"
@@ -64,7 +65,7 @@ static void usage(FILE *f)
         "exit status: 0, 1 when a --batch/-ex command failed, 2 bad usage or image.\n");
 }
 
-enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH, O_KVMIRQCHIP, O_CMDLINE };
+enum { O_BATCH = 256, O_ENGINE, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_SYMBOLS, O_LOADADDR, O_GDB, O_GDBARCH, O_KVMIRQCHIP, O_CMDLINE, O_MODULE };
 
 static const struct option longopts[] = {
     { "batch", required_argument, NULL, O_BATCH },
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
     { "symbols", required_argument, NULL, O_SYMBOLS },
     { "load-addr", required_argument, NULL, O_LOADADDR },
     { "cmdline", required_argument, NULL, O_CMDLINE },
+    { "module", required_argument, NULL, O_MODULE },
     { "gdb", required_argument, NULL, O_GDB },
     { "gdb-arch", required_argument, NULL, O_GDBARCH },
     { "help", no_argument, NULL, 'h' },
@@ -128,6 +130,13 @@ static int parse_opt(struct cli_opts *o, int c, const char *arg)
         }
         return 0;
     case O_CMDLINE: o->cfg.cmdline = arg; return 0;
+    case O_MODULE:
+        if (o->cfg.nmodules == LOADER_MAX_MODULES) {
+            fprintf(stderr, "vmscope debug: --module: at most %u modules\n", LOADER_MAX_MODULES);
+            return -1;
+        }
+        o->cfg.modules[o->cfg.nmodules++] = arg;
+        return 0;
     case O_LOADADDR:
         o->cfg.load_addr = strtoull(arg, &end, 0);
         o->cfg.flat = true;

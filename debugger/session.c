@@ -385,7 +385,8 @@ static int build_vm(struct session *s, unsigned index, const struct vm_config *v
         vm_destroy(vm);
         return err;
     }
-    err = loader_load(&vm->mem, s->sc.image, &lo, &lr);
+    err = loader_load_modules(&vm->mem, s->sc.image, &lo, s->cfg.modules, s->cfg.nmodules,
+                              &lr);
     if (err < 0)
         return err;
     if (lr.kind == IMAGE_BOOTSECTOR && (err = boot_sector_disks(s, vm)) < 0) {

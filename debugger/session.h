@@ -32,6 +32,7 @@
 
 #include "machine/err.h"
 #include "machine/event.h"
+#include "machine/loader.h"
 #include "machine/paging.h"
 #include "machine/symtab.h"
 #include "machine/vcpu.h"
@@ -86,6 +87,8 @@ struct session_config {
     bool flat;
     const char *cmdline;     /* kernel arguments after the image name
                                 (multiboot/ELF64); NULL: the scenario's */
+    const char *modules[LOADER_MAX_MODULES];   /* "FILE [ARGS]" each */
+    unsigned nmodules;
     const char *symfile;     /* extra `nm -n` listing; NULL: the image's */
     /* Guest serial output.  NULL: written to the output sink of the
      * command that runs the guest (so batch transcripts contain it). */

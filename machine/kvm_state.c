@@ -239,6 +239,16 @@ bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l)
     return lapic_reg(l, LAPIC_TIMER_CCR) != 0;
 }
 
+/* Any vector requested and not yet delivered (IRR, 8 registers of 32 bits
+ * 16 bytes apart from 0x200). */
+bool kvm_state_lapic_irr_pending(const struct kvm_lapic_state *l)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (lapic_reg(l, 0x200 + i * 0x10) != 0)
+            return true;
+    return false;
+}
+
 /* Our init_step: 0 ready, 2/3/4 = ICW2/3/4 next; KVM's init_state: 0
  * ready, 1/2/3 = ICW2/3/4 next (arch/x86/kvm/i8259.c). */
 void kvm_state_pic_from_chip(const struct pic_chip *c, struct kvm_pic_state *k)

@@ -75,6 +75,9 @@ unsigned kvm_state_gsi_routing(struct kvm_irq_routing_entry *out, unsigned max);
  * 10.5.4. */
 bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l);
 
+/* True when the IRR holds a vector: KVM delivers it when the vCPU runs. */
+bool kvm_state_lapic_irr_pending(const struct kvm_lapic_state *l);
+
 /* One 8259 of the user-space model as KVM's struct kvm_pic_state (for
  * KVM_SET_IRQCHIP), and back.  Same registers; KVM numbers the
  * initialisation step one lower (1: ICW2 next), has no LTIM bit (it uses

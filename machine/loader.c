@@ -31,12 +31,16 @@
 /* Boot information (3.3): flag bits and field offsets. */
 #define MBI_FLAG_MEM       (1u << 0)    /* mem_lower, mem_upper */
 #define MBI_FLAG_CMDLINE   (1u << 2)
+#define MBI_FLAG_MODS      (1u << 3)    /* mods_count, mods_addr */
 #define MBI_FLAG_MMAP      (1u << 6)
 #define MBI_FLAG_LOADER    (1u << 9)    /* boot_loader_name */
 #define MBI_OFF_FLAGS      0u
 #define MBI_OFF_MEM_LOWER  4u
 #define MBI_OFF_MEM_UPPER  8u
 #define MBI_OFF_CMDLINE    16u
+#define MBI_OFF_MODS_COUNT 20u
+#define MBI_OFF_MODS_ADDR  24u
+#define MOD_ENTRY_SIZE     16u          /* mod_start, mod_end, string, reserved */
 #define MBI_OFF_MMAP_LEN   44u
 #define MBI_OFF_MMAP_ADDR  48u
 #define MBI_OFF_LOADER     64u
@@ -76,6 +80,8 @@ struct ld {
     struct seg seg[ELF_MAX_PHNUM];
     unsigned nseg;
     char cmd[LOADER_CMDLINE_MAX];  /* the command line put together */
+    uint64_t mod_pa[LOADER_MAX_MODULES];
+    uint64_t mod_table;            /* the module entries, then their strings */
 };
 
 static int bad(const struct ld *ld, const char *fmt, ...)
@@ -354,7 +360,150 @@ static void bootinfo_write(struct ld *ld, const char *cmd)
     wr32(mbi + MBI_OFF_MMAP_LEN, mlen);
     wr32(mbi + MBI_OFF_MMAP_ADDR, LOADER_MMAP_ADDR);
     wr32(mbi + MBI_OFF_LOADER, LOADER_NAME_ADDR);
+    if (ld->opts && ld->opts->nmods) {
+        wr32(mbi + MBI_OFF_FLAGS, rd32(mbi + MBI_OFF_FLAGS) | MBI_FLAG_MODS);
+        wr32(mbi + MBI_OFF_MODS_COUNT, ld->opts->nmods);
+        wr32(mbi + MBI_OFF_MODS_ADDR, (uint32_t)ld->mod_table);
+    }
     ld->out->bootinfo = LOADER_MBI_ADDR;
+}
+
+/* ---------------------------------------------------------------------
+ * Multiboot modules
+ */
+
+#define PAGE 0x1000u
+static uint64_t page_up(uint64_t a) { return (a + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
+
+/* Where each module goes: page-aligned (the multiboot header's bit 0 asks
+ * for it, and it costs nothing otherwise), one after another above the
+ * highest byte of the kernel, then a page with the entries and the
+ * strings.  All below 4 GiB (the entries are 32-bit) and inside RAM. */
+static int mods_place(struct ld *ld)
+{
+    const struct load_opts *o = ld->opts;
+    uint64_t at = MM_HIGH_RAM, strings = 0;
+
+    if (!o || !o->nmods)
+        return 0;
+    if (o->nmods > LOADER_MAX_MODULES)
+        return bad(ld, "%u modules: at most %u", o->nmods, LOADER_MAX_MODULES);
+    for (unsigned i = 0; i < ld->nseg; i++)
+        if (ld->seg[i].pa + ld->seg[i].memsz > at)
+            at = ld->seg[i].pa + ld->seg[i].memsz;
+    for (unsigned i = 0; i < o->nmods; i++) {
+        size_t n = strnlen(o->mods[i].string, LOADER_MODULE_STRING_MAX);
+        if (n == LOADER_MODULE_STRING_MAX)
+            return bad(ld, "module %u: string longer than %u bytes", i,
+                       LOADER_MODULE_STRING_MAX - 1);
+        strings += n + 1;
+        ld->mod_pa[i] = page_up(at);
+        at = ld->mod_pa[i] + o->mods[i].len;
+        if (at > GIB4 || !gmem_ok(ld->mem, ld->mod_pa[i], o->mods[i].len))
+            return bad(ld, "module %u (%zu bytes) does not fit in guest RAM below 4 GiB "
+                       "above the kernel (%llu MiB of RAM)", i, o->mods[i].len,
+                       (unsigned long long)(ld->mem->size >> 20));
+    }
+    ld->mod_table = page_up(at);
+    uint64_t tlen = o->nmods * MOD_ENTRY_SIZE + strings;
+    if (ld->mod_table + tlen > GIB4 || !gmem_ok(ld->mem, ld->mod_table, tlen))
+        return bad(ld, "the module table does not fit in guest RAM below 4 GiB");
+    return 0;
+}
+
+static void mods_write(struct ld *ld)
+{
+    const struct load_opts *o = ld->opts;
+
+    if (!o || !o->nmods)
+        return;
+    uint64_t str = ld->mod_table + o->nmods * MOD_ENTRY_SIZE;
+    for (unsigned i = 0; i < o->nmods; i++) {
+        const struct loader_module *m = &o->mods[i];
+        size_t n = strlen(m->string) + 1;
+        uint8_t *e = gmem_ptr(ld->mem, ld->mod_table + i * MOD_ENTRY_SIZE, MOD_ENTRY_SIZE);
+        if (m->len)
+            memcpy(gmem_ptr(ld->mem, ld->mod_pa[i], m->len), m->buf, m->len);
+        memcpy(gmem_ptr(ld->mem, str, n), m->string, n);
+        wr32(e + 0, (uint32_t)ld->mod_pa[i]);
+        wr32(e + 4, (uint32_t)(ld->mod_pa[i] + m->len));
+        wr32(e + 8, (uint32_t)str);
+        wr32(e + 12, 0);
+        str += n;
+    }
+}
+
+int loader_module_read(const char *spec, struct loader_module *m)
+{
+    char path[4096];
+    size_t plen = strcspn(spec, " \t");
+
+    memset(m, 0, sizeof(*m));
+    m->string = spec;
+    if (plen == 0 || plen >= sizeof(path))
+        return vms_seterr(VMS_ERR_INVAL, "module '%.64s': no file name", spec);
+    if (strlen(spec) >= LOADER_MODULE_STRING_MAX)
+        return vms_seterr(VMS_ERR_INVAL, "module '%.64s...': string longer than %u bytes",
+                          spec, LOADER_MODULE_STRING_MAX - 1);
+    memcpy(path, spec, plen);
+    path[plen] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return vms_seterr(VMS_ERR_IO, "%s: %s", path, strerror(errno));
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (size < 0 || (unsigned long)size > (1ul << 30) || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return vms_seterr(VMS_ERR_INVAL, "%s: not a regular file of at most 1 GiB", path);
+    }
+    m->len = (size_t)size;
+    m->buf = malloc(m->len ? m->len : 1);
+    if (!m->buf || fread(m->buf, 1, m->len, f) != m->len) {
+        int e = errno;
+        fclose(f);
+        loader_module_fini(m);
+        return vms_seterr(m->buf ? VMS_ERR_IO : VMS_ERR_NOMEM, "%s: cannot read: %s", path,
+                          strerror(e ? e : EIO));
+    }
+    fclose(f);
+    return 0;
+}
+
+int loader_load_modules(struct gmem *mem, const char *path, const struct load_opts *opts,
+                        const char *const *specs, unsigned nspecs, struct load_result *out)
+{
+    struct loader_module mods[LOADER_MAX_MODULES];
+    struct load_opts o = opts ? *opts : (struct load_opts){ 0 };
+    unsigned n = 0;
+    int err = 0;
+
+    if (nspecs > LOADER_MAX_MODULES) {
+        memset(out, 0, sizeof(*out));
+        return vms_seterr(VMS_ERR_INVAL, "%s: %u modules: at most %u", path, nspecs,
+                          LOADER_MAX_MODULES);
+    }
+    while (n < nspecs && (err = loader_module_read(specs[n], &mods[n])) == 0)
+        n++;
+    if (err == 0) {
+        o.mods = mods;
+        o.nmods = nspecs;
+        err = loader_load(mem, path, &o, out);
+    } else {
+        memset(out, 0, sizeof(*out));
+    }
+    for (unsigned i = 0; i < n; i++)
+        loader_module_fini(&mods[i]);
+    return err;
+}
+
+void loader_module_fini(struct loader_module *m)
+{
+    if (!m)
+        return;
+    free(m->buf);
+    m->buf = NULL;
+    m->len = 0;
 }
 
 static int bootinfo_fits(const struct ld *ld)
@@ -608,9 +757,10 @@ static int load_checked(struct ld *ld, const struct elf_file *ef, uint64_t e,
 
     if ((err = bootinfo_fits(ld)) < 0 || (err = seg_check_all(ld, below4g)) < 0 ||
         (err = seg_entry(ld, e, &entry)) < 0 || (err = mbi_cmdline(ld, cmd)) < 0 ||
-        (err = load_symbols(ld, ef)) < 0)
+        (err = mods_place(ld)) < 0 || (err = load_symbols(ld, ef)) < 0)
         return err;
     seg_copy_all(ld);
+    mods_write(ld);
     bootinfo_write(ld, *cmd);
     ld->out->entry = entry;
     return 0;
@@ -755,6 +905,9 @@ int loader_load_buf(struct gmem *mem, const char *name, const uint8_t *buf,
     *ld = (struct ld){ .mem = mem, .name = name ? name : "image", .buf = buf,
                        .len = len, .opts = opts, .out = out };
     err = load_detect(ld);
+    if (err == 0 && opts && opts->nmods && !ld->mod_table)
+        err = bad(ld, "modules are for a multiboot or ELF64 kernel, not a %s image",
+                  image_kind_name(out->kind));
     free(ld);
     if (err < 0) {
         load_result_fini(out);

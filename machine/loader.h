@@ -84,6 +84,23 @@ enum image_kind {
 /* Files larger than this are only examined as disk images (sector 0). */
 #define LOADER_MAX_FILE     (256u << 20)
 
+/* A multiboot module (GRUB's "module FILE ARGS", QEMU's -initrd): bytes
+ * the loader places in guest RAM, page-aligned above the kernel, and its
+ * string, by convention the file name and its arguments. */
+#define LOADER_MAX_MODULES 16u
+#define LOADER_MODULE_STRING_MAX 1024u    /* bytes, with the NUL */
+struct loader_module {
+    uint8_t *buf;          /* owned when read by loader_module_read() */
+    size_t len;
+    const char *string;    /* borrowed */
+};
+
+/* Read the module @spec names ("FILE" or "FILE ARGS"; all of @spec is its
+ * string).  0, or -VMS_ERR_IO / -VMS_ERR_INVAL with one line naming the
+ * file.  Free with loader_module_fini(). */
+int loader_module_read(const char *spec, struct loader_module *m) VMS_MUST_CHECK;
+void loader_module_fini(struct loader_module *m);
+
 struct load_opts {
     uint64_t load_addr;   /* flat binaries: where to load */
     bool flat;            /* load a flat binary (no detection) */
@@ -91,6 +108,8 @@ struct load_opts {
                              (implies flat) */
     const char *cmdline;  /* multiboot/elf64 command line as it is; NULL: */
     const char *args;     /* the file name, then " " and these when not NULL */
+    const struct loader_module *mods;   /* multiboot/elf64 modules */
+    unsigned nmods;
 };
 
 struct load_result {
@@ -121,6 +140,12 @@ int loader_load(struct gmem *mem, const char *path, const struct load_opts *opts
 int loader_load_buf(struct gmem *mem, const char *name, const uint8_t *buf,
                     size_t len, const struct load_opts *opts,
                     struct load_result *out) VMS_MUST_CHECK;
+
+/* loader_load() with the modules @specs name ("FILE [ARGS]" each, read
+ * here and freed again), added to @opts (may be NULL). */
+int loader_load_modules(struct gmem *mem, const char *path, const struct load_opts *opts,
+                        const char *const *specs, unsigned nspecs,
+                        struct load_result *out) VMS_MUST_CHECK;
 
 /* Free what a load_result owns.  NULL is a no-op. */
 void load_result_fini(struct load_result *r);

@@ -57,6 +57,7 @@ static void usage(FILE *f)
         "  --mem SIZE                 guest RAM in bytes (default: the scenario's)\n"
         "  --vms N  --cpus N  --pcpus N   VMs, vCPUs per VM, simulated pCPUs\n"
         "  --cmdline ARGS             kernel arguments (multiboot, ELF64: after the file name)\n"
+        "  --module \"FILE [ARGS]\"     a multiboot module (repeatable)\n"
         "  --lesson FILE              a lesson text (docs/LESSONS.md)\n"
         "  --no-lesson                do not open the scenario's lesson\n"
         "  --layout NAME|SPEC         first layout (lesson, cpu, memory, devices,\n"
@@ -72,13 +73,14 @@ static void usage(FILE *f)
 }
 
 enum { O_ENGINE = 256, O_MEM, O_VMS, O_CPUS, O_PCPUS, O_LESSON, O_NOLESSON, O_LAYOUT,
-       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT, O_KVMIRQCHIP, O_CMDLINE };
+       O_TRANSCRIPT, O_ASCII, O_NOMOUSE, O_INPUT, O_KVMIRQCHIP, O_CMDLINE, O_MODULE };
 
 static const struct option longopts[] = {
     { "engine", required_argument, NULL, O_ENGINE },
     { "kvm-irqchip", no_argument, NULL, O_KVMIRQCHIP },
     { "mem", required_argument, NULL, O_MEM },
     { "cmdline", required_argument, NULL, O_CMDLINE },
+    { "module", required_argument, NULL, O_MODULE },
     { "vms", required_argument, NULL, O_VMS },
     { "cpus", required_argument, NULL, O_CPUS },
     { "pcpus", required_argument, NULL, O_PCPUS },
@@ -136,6 +138,13 @@ static int parse_opt(struct app_opts *o, int c, const char *arg)
         }
         return 0;
     case O_CMDLINE: o->sc.cmdline = arg; return 0;
+    case O_MODULE:
+        if (o->sc.nmodules == LOADER_MAX_MODULES) {
+            fprintf(stderr, "vmscope: --module: at most %u modules\n", LOADER_MAX_MODULES);
+            return -1;
+        }
+        o->sc.modules[o->sc.nmodules++] = arg;
+        return 0;
     case O_VMS: return count_arg("--vms", arg, &o->sc.nvms);
     case O_CPUS: return count_arg("--cpus", arg, &o->sc.ncpus);
     case O_PCPUS: return count_arg("--pcpus", arg, &o->sc.npcpus);

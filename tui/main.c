@@ -45,6 +45,8 @@ struct run_opts {
     uint64_t load_addr;
     bool flat;
     const char *cmdline;    /* --cmdline, or NULL */
+    const char *modules[LOADER_MAX_MODULES];   /* --module "FILE [ARGS]" */
+    unsigned nmodules;
     char **images;          /* one VM per image (times --vms) */
     unsigned nimages;
     uint64_t quantum;
@@ -100,6 +102,7 @@ static void usage(FILE *f)
         "  --cmdline ARGS             kernel arguments: a multiboot or ELF64 image's command\n"
         "                             line is its file name, a space and ARGS (as GRUB's\n"
         "                             and QEMU's -append); default: the scenario's cmdline=\n"
+        "  --module \"FILE [ARGS]\"     a multiboot module (repeatable; GRUB's module line)\n"
         "  --gdb [ADDR:]PORT          wait for gdb there before the first instruction\n"
         "                             (loopback unless ADDR is given; docs/GDB.md)\n"
         "  --gdb-arch x86-64|i386|i8086  register layout gdb sees (default x86-64;\n"
@@ -146,7 +149,7 @@ static int parse_count(const char *opt, const char *text, unsigned max, unsigned
 
 enum { OPT_ENGINE = 256, OPT_MEM, OPT_VMS, OPT_PCPUS, OPT_CPUS, OPT_TRACE,
        OPT_MAXINSNS, OPT_TIMEOUT, OPT_LOADADDR, OPT_QUANTUM, OPT_GDB, OPT_GDBARCH,
-       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT, OPT_KVMIRQCHIP, OPT_CMDLINE };
+       OPT_DISK, OPT_SNAPSHOT, OPT_RTC, OPT_VGADUMP, OPT_INPUT, OPT_KVMIRQCHIP, OPT_CMDLINE, OPT_MODULE };
 
 static const struct option run_longopts[] = {
     { "engine", required_argument, NULL, OPT_ENGINE },
@@ -160,6 +163,7 @@ static const struct option run_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "load-addr", required_argument, NULL, OPT_LOADADDR },
     { "cmdline", required_argument, NULL, OPT_CMDLINE },
+    { "module", required_argument, NULL, OPT_MODULE },
     { "quantum", required_argument, NULL, OPT_QUANTUM },
     { "gdb", required_argument, NULL, OPT_GDB },
     { "gdb-arch", required_argument, NULL, OPT_GDBARCH },
@@ -235,6 +239,13 @@ static int parse_one(struct run_opts *o, int c, const char *arg)
     case OPT_QUANTUM: return parse_u64("--quantum", arg, &o->quantum);
     case OPT_LOADADDR: o->flat = true; return parse_u64("--load-addr", arg, &o->load_addr);
     case OPT_CMDLINE: o->cmdline = arg; return 0;
+    case OPT_MODULE:
+        if (o->nmodules == LOADER_MAX_MODULES) {
+            fprintf(stderr, "vmscope: --module: at most %u modules\n", LOADER_MAX_MODULES);
+            return -1;
+        }
+        o->modules[o->nmodules++] = arg;
+        return 0;
     case OPT_TIMEOUT: {
         char *end;
         o->timeout = strtod(arg, &end);
@@ -368,7 +379,7 @@ static int load_vm(struct vm *vm, const struct run_opts *o, const struct scenari
             fprintf(stderr, "vmscope: %s\n", vms_lasterr(err));
         return err < 0 ? VMS_STATUS_BADIMAGE : 0;
     }
-    err = loader_load(&vm->mem, sc->image, &lo, &lr);
+    err = loader_load_modules(&vm->mem, sc->image, &lo, o->modules, o->nmodules, &lr);
     if (err < 0) {
         fprintf(stderr, "vmscope: %s\n", vms_lasterr(err));
         return VMS_STATUS_BADIMAGE;

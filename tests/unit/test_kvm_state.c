@@ -12,6 +12,7 @@
 
 #include "machine/cpuid.h"
 #include "machine/kvm_state.h"
+#include "machine/lapic.h"
 #include "machine/x86.h"
 
 /* A long-mode CPL 3 state with every field distinct. */
@@ -265,6 +266,40 @@ static void test_cpuid_per_vcpu(void **state)
             assert_int_equal(e[i].ebx >> 24, 3);   /* initial APIC ID */
 }
 
+static void lapic_set(struct kvm_lapic_state *l, unsigned off, uint32_t v)
+{
+    memcpy(l->regs + off, &v, sizeof(v));
+}
+
+/* What decides whether a halted vCPU with the in-kernel irqchip may still
+ * be woken by KVM alone (kvm_engine.c check_halted): its local APIC timer
+ * counting (or in TSC-deadline mode), or a vector already requested. */
+static void test_lapic_wake_sources(void **state)
+{
+    struct kvm_lapic_state l;
+    (void)state;
+
+    memset(&l, 0, sizeof(l));
+    lapic_set(&l, LAPIC_LVT_BASE, APIC_LVT_MASKED | 0x30);
+    lapic_set(&l, LAPIC_TIMER_CCR, 1000);
+    assert_false(kvm_state_lapic_timer_armed(&l));          /* masked */
+    lapic_set(&l, LAPIC_LVT_BASE, 0x30);
+    assert_true(kvm_state_lapic_timer_armed(&l));           /* counting */
+    lapic_set(&l, LAPIC_TIMER_CCR, 0);
+    assert_false(kvm_state_lapic_timer_armed(&l));          /* one-shot, expired */
+    lapic_set(&l, LAPIC_LVT_BASE, (2u << 17) | 0x30);
+    assert_true(kvm_state_lapic_timer_armed(&l));           /* TSC deadline */
+
+    assert_false(kvm_state_lapic_irr_pending(&l));
+    for (unsigned v = 16; v < 256; v += 37) {
+        lapic_set(&l, 0x200 + (v / 32) * 0x10, 1u << (v % 32));
+        assert_true(kvm_state_lapic_irr_pending(&l));
+        lapic_set(&l, 0x200 + (v / 32) * 0x10, 0);
+    }
+    lapic_set(&l, 0x100, ~0u);                               /* ISR: in service, not pending */
+    assert_false(kvm_state_lapic_irr_pending(&l));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_segment_fields), cmocka_unit_test(test_msr_list),
         cmocka_unit_test(test_apic_base_from_sregs), cmocka_unit_test(test_interrupt_bitmap_kept),
         cmocka_unit_test(test_cpuid_table_matches_model), cmocka_unit_test(test_cpuid_table_bounded),
-        cmocka_unit_test(test_cpuid_per_vcpu),
+        cmocka_unit_test(test_cpuid_per_vcpu), cmocka_unit_test(test_lapic_wake_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -543,6 +543,70 @@ static void test_multiboot_cmdline_and_virtual_entry(void **state)
     assert_int_equal(load(f, len, &a), 0);
 }
 
+/* Multiboot modules (0.6.96 section 3.3, flags bit 3): page-aligned above
+ * the kernel, one after another, their 16-byte entries and strings after
+ * them; the memory map untouched. */
+static void test_multiboot_modules(void **state)
+{
+    struct fx *f = *state;
+    struct belf e = mb_elf();
+    uint8_t a[5000], b[1];
+    for (size_t i = 0; i < sizeof(a); i++)
+        a[i] = (uint8_t)(i * 7);
+    b[0] = 0x5A;
+    struct loader_module m[3] = {
+        { a, sizeof(a), "vmlinuz console=hvc0" }, { b, 1, "initrd" }, { NULL, 0, "" },
+    };
+    struct load_opts o = { .mods = m, .nmods = 3 };
+    size_t len = make_mb_elf(f->img, &e, 0x3);      /* page-aligned modules asked */
+
+    assert_int_equal(load(f, len, &o), 0);
+    uint64_t mbi = f->r.cpu.gpr[GPR_RBX];
+    assert_int_equal(ram32(f, mbi), (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9));
+    assert_int_equal(ram32(f, mbi + 20), 3);
+    uint32_t t = ram32(f, mbi + 24);
+    /* the kernel ends at 0x103000 (bss included) */
+    static const uint32_t want[3][2] = {
+        { 0x103000, 0x103000 + 5000 }, { 0x105000, 0x105001 }, { 0x106000, 0x106000 },
+    };
+    assert_int_equal(t, 0x106000);     /* the empty module takes no room */
+    uint32_t str = t + 3 * 16;
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(ram32(f, t + 16 * i), want[i][0]);
+        assert_int_equal(ram32(f, t + 16 * i + 4), want[i][1]);
+        assert_int_equal(ram32(f, t + 16 * i + 8), str);
+        assert_int_equal(ram32(f, t + 16 * i + 12), 0);
+        assert_string_equal(ramstr(f, str), m[i].string);
+        str += (uint32_t)strlen(m[i].string) + 1;
+    }
+    assert_memory_equal(gmem_ptr(&f->mem, 0x103000, sizeof(a)), a, sizeof(a));
+    assert_int_equal(*(uint8_t *)gmem_ptr(&f->mem, 0x105000, 1), 0x5A);
+    /* the rest of the information block as without modules */
+    assert_string_equal(ramstr(f, ram32(f, mbi + 16)), "test.img");
+
+    /* too big for RAM, too many, a string too long: one line each */
+    struct loader_module big = { a, RAM_SIZE, "big" };
+    o = (struct load_opts){ .mods = &big, .nmods = 1 };
+    expect_fail(f, len, &o, -VMS_ERR_BADIMAGE, "module 0 (");
+    struct loader_module many[LOADER_MAX_MODULES + 1];
+    for (unsigned i = 0; i <= LOADER_MAX_MODULES; i++)
+        many[i] = (struct loader_module){ b, 1, "m" };
+    o = (struct load_opts){ .mods = many, .nmods = LOADER_MAX_MODULES + 1 };
+    expect_fail(f, len, &o, -VMS_ERR_BADIMAGE, "at most 16");
+    char longs[LOADER_MODULE_STRING_MAX + 1];
+    memset(longs, 's', sizeof(longs) - 1);
+    longs[sizeof(longs) - 1] = 0;
+    struct loader_module lm = { b, 1, longs };
+    o = (struct load_opts){ .mods = &lm, .nmods = 1 };
+    expect_fail(f, len, &o, -VMS_ERR_BADIMAGE, "string longer");
+
+    /* a boot sector takes no modules */
+    memset(f->img, 0, 512);
+    f->img[510] = 0x55, f->img[511] = 0xAA;
+    o = (struct load_opts){ .mods = m, .nmods = 1 };
+    expect_fail(f, 512, &o, -VMS_ERR_BADIMAGE, "modules are for a multiboot or ELF64 kernel");
+}
+
 static void test_multiboot_aout_kludge(void **state)
 {
     struct fx *f = *state;
@@ -976,6 +1040,7 @@ int main(void)
         T(test_flat32),
         T(test_multiboot_elf),
         T(test_multiboot_cmdline_and_virtual_entry),
+        T(test_multiboot_modules),
         T(test_multiboot_aout_kludge),
         T(test_multiboot_header_errors),
         T(test_multiboot_segment_errors),
