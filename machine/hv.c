@@ -63,7 +63,7 @@ static bool vcpu_eligible(struct vcpu *v)
 {
     if (v->vm->state != VM_RUNNING || !v->runnable || v->scheduled)
         return false;
-    return !v->halted || (vm_irq_pending(v) && v->ops->can_inject(v));
+    return !v->halted || (vm_irq_pending(v) && v->ops->can_inject(v)) || vm_nmi_ready(v);
 }
 
 /* The budget for the next run(): the rest of the slice, cut at the VM's

@@ -572,6 +572,20 @@ static int kv_inject(struct vcpu *v, uint8_t vector)
     return 0;
 }
 
+/* KVM queues the NMI and delivers it when the guest can take one (after
+ * the running handler's IRET, outside an interrupt shadow): so always. */
+static bool kv_can_inject_nmi(struct vcpu *v)
+{
+    return !eng(v)->ctx->irqchip;
+}
+
+static int kv_inject_nmi(struct vcpu *v)
+{
+    if (ioctl(eng(v)->fd, KVM_NMI) < 0)
+        return errno_err("KVM_NMI");
+    return 0;
+}
+
 /* -------------------------------------------------------------- debug */
 
 static int push_debug(struct kv *k)
@@ -1172,6 +1186,8 @@ void kvm_engine_stats(const struct vcpu *v, struct kvm_engine_stats *out)
     .set_state = kv_set_state,                                                 \
     .can_inject = kv_can_inject,                                               \
     .inject = kv_inject,                                                       \
+    .can_inject_nmi = kv_can_inject_nmi,                                       \
+    .inject_nmi = kv_inject_nmi,                                               \
     .set_step = kv_set_step,                                                   \
     .set_debug = kv_set_debug,                                                 \
     .mem_written = kv_mem_written,                                             \

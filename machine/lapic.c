@@ -92,6 +92,16 @@ uint32_t lapic_ppr(const struct lapic *l)
     return (l->tpr & 0xF0) >= isr_class ? l->tpr & 0xFF : isr_class;
 }
 
+bool lapic_nmi_pending(const struct lapic *l)
+{
+    return l->nmi_pending && !l->wait_sipi;
+}
+
+void lapic_nmi_ack(struct lapic *l)
+{
+    l->nmi_pending = false;
+}
+
 bool lapic_pending(const struct lapic *l)
 {
     int irrv = vhighest(l->irr);
@@ -259,6 +269,7 @@ void lapic_reset(struct lapic *l)
     if (l->bsp)
         l->lvt[LVT_LINT0] = LINT0_VIRTUAL_WIRE;
     l->icr_lo = l->icr_hi = 0;
+    l->nmi_pending = false;
     l->timer_dcr = 0;
     l->timer_initial = 0;
     l->timer_start = (int64_t)dev_now(&l->ctx);
@@ -365,6 +376,13 @@ static void deliver_one(struct lapic *l, const struct apic_msg *m)
         break;
     case APIC_DM_STARTUP:
         deliver_startup(l, m);
+        break;
+    case APIC_DM_NMI:
+        /* Accepted even while the APIC is software-disabled (10.4.7.2);
+         * a second one before the CPU takes the first is the same NMI. */
+        lapic_event(l, "NMI%s", l->nmi_pending ? " (one already pending)" : "");
+        l->nmi_pending = true;
+        bus_kick(l);
         break;
     default:
         lapic_event(l, "%s message not delivered (not modelled)", dm_names[m->mode & 7]);

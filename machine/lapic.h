@@ -154,6 +154,8 @@ struct lapic {
     int64_t timer_start;        /* virtual ns when the count was (re)loaded */
     struct vtimer timer;
     uint64_t timer_fired;       /* timer interrupts delivered (for views) */
+    bool nmi_pending;           /* an NMI message arrived; the CPU has not
+                                   taken it (NMI mode ignores the vector) */
 };
 
 /* The system bus joining a VM's local APICs (and its I/O APICs). */
@@ -188,6 +190,10 @@ void lapic_accept(struct lapic *l, uint8_t vector, bool level);
 bool lapic_pending(const struct lapic *l);
 /* The CPU takes it (INTA): highest IRR vector moves to ISR; -1 if none. */
 int lapic_ack(struct lapic *l);
+/* An NMI is waiting for this CPU (held while it waits for STARTUP,
+ * SDM 8.4.1), and the CPU takes it. */
+bool lapic_nmi_pending(const struct lapic *l);
+void lapic_nmi_ack(struct lapic *l);
 /* LINT0 passes the 8259's INTR to this CPU (unmasked, ExtINT mode). */
 bool lapic_accepts_pic(const struct lapic *l);
 

@@ -285,6 +285,17 @@ int platform_irq_ack(struct platform *p, unsigned cpu, enum vcpu_irq_source *src
     return pic_ack(&p->pic);
 }
 
+bool platform_nmi_pending(struct platform *p, unsigned cpu)
+{
+    return !p->chip.set_irq && cpu < p->nlapic && lapic_nmi_pending(&p->lapic[cpu]);
+}
+
+void platform_nmi_ack(struct platform *p, unsigned cpu)
+{
+    if (cpu < p->nlapic)
+        lapic_nmi_ack(&p->lapic[cpu]);
+}
+
 /* ---- end of the APIC block ---- */
 
 /* Initialise and attach every device, in this order. */

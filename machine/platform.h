@@ -37,6 +37,10 @@ bool platform_irq_pending(struct platform *p, unsigned cpu);
 /* The interrupt-acknowledge cycle for vCPU @cpu: the vector to deliver,
  * or -1; *src says which controller gave it. */
 int platform_irq_ack(struct platform *p, unsigned cpu, enum vcpu_irq_source *src);
+/* An NMI waits for CPU @cpu (its local APIC got an NMI message); the CPU
+ * takes it. */
+bool platform_nmi_pending(struct platform *p, unsigned cpu);
+void platform_nmi_ack(struct platform *p, unsigned cpu);
 /* An MMIO access by vCPU @cpu at offset @off of the local APIC page goes
  * to that vCPU's own local APIC.  Returns the bus range (for events). */
 struct bus_range *platform_lapic_access(struct platform *p, unsigned cpu, uint64_t off,

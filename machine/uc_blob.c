@@ -15,6 +15,10 @@
  *     #GP(0x1234), #DE and INT 0x42 on fresh engines; the words reading
  *     0x1234 / 0, 13 / 0 (and -1 before any fault), and 0 / 0 / 1 (within
  *     16 bytes after the error code, QEMU's order) are the ones.
+ *  5. hflags2: the word after hflags reads GIF (bit 0) alone on fresh
+ *     engines, and the NMI-blocked bit set there is cleared by a probe
+ *     guest's IRETQ (what lets the engine block NMIs until the handler's
+ *     IRET without seeing the IRET itself).
  * The engine then verifies the whole layout semantically (uc_engine.c).
  * Offsets are only computed here, once; afterwards they are read-only.
  */
@@ -557,13 +561,50 @@ static int cal_exceptions(struct uc_blob_layout *L)
     return 0;
 }
 
+/* ---- step 5: hflags2 and the NMI-blocked bit ---- */
+
+static const uint8_t probe_iret_code[] = {
+    0x48, 0x89, 0xE0,                            /* mov rax,rsp */
+    0x6A, 0x00,                                  /* push 0 (SS) */
+    0x50,                                        /* push rax (RSP) */
+    0x9C,                                        /* pushfq */
+    0x6A, 0x08,                                  /* push 8 (CS) */
+    0x48, 0x8D, 0x0D, 0x03, 0x00, 0x00, 0x00,    /* lea rcx,[rip+3] */
+    0x51,                                        /* push rcx */
+    0x48, 0xCF,                                  /* iretq */
+    0xF4,                                        /* hlt */
+};
+
+static int cal_hflags2(struct uc_blob_layout *L)
+{
+    const size_t off = L->hflags + 4;
+    struct probe p;
+    void *b16 = NULL;
+    int ok = 0;
+
+    if (blob_of_fresh(UC_MODE_16, &b16, L->size) == 0 && off + 4 <= L->seg0 &&
+        uc_blob_u32(L, b16, off) == 1 && probe_open(&p, UC_MODE_64) == 0 &&
+        probe_save(&p) == 0 && uc_blob_u32(L, p.ctx, off) == 1) {
+        uc_blob_set_u32(L, p.ctx, off, 1u | QHF2_NMI_MASK);
+        ok = uc_context_restore(p.uc, p.ctx) == UC_ERR_OK &&
+             probe_run(&p, probe_iret_code, sizeof(probe_iret_code)) == 0 &&
+             p.vector < 0 && uc_blob_u32(L, p.ctx, off) == 1;
+    }
+    probe_close(&p);
+    free(b16);
+    if (!ok)
+        return cal_fail("hflags2 (NMI blocking cleared by IRET) not found");
+    L->hflags2 = off;
+    return 0;
+}
+
 static void calibrate(void)
 {
     struct uc_blob_layout L;
 
     memset(&L, 0, sizeof(L));
     if (cal_tables(&L) < 0 || cal_segs(&L) < 0 || cal_hflags(&L) < 0 ||
-        cal_exceptions(&L) < 0)
+        cal_exceptions(&L) < 0 || cal_hflags2(&L) < 0)
         return;
     layout = L;
     layout_ok = &layout;

@@ -30,6 +30,10 @@
 #define QHF_PE           (1u << 7)    /* copy of CR0.PE */
 #define QHF_LMA          (1u << 14)   /* long mode active */
 #define QHF_CS64         (1u << 15)   /* 64-bit code segment */
+/* QEMU hflags2 (the word after hflags): bit 2 blocks NMIs from an NMI's
+ * delivery until the next IRET, which clears it (QEMU's helper_iret_*;
+ * checked by the calibration). */
+#define QHF2_NMI_MASK    (1u << 2)
 /* The bits set_state recomputes (the rest follow CR0/CR4/EFER writes). */
 #define QHF_OWNED (QHF_CPL_MASK | QHF_INHIBIT_IRQ | QHF_CS32 | QHF_SS32 | \
                    QHF_ADDSEG | QHF_PE | QHF_LMA | QHF_CS64)
@@ -47,6 +51,7 @@ struct uc_blob_layout {
     size_t stride;               /* sizeof(SegmentCache) */
     struct uc_seg_fields f;
     size_t hflags;               /* uint32_t */
+    size_t hflags2;              /* uint32_t, right after hflags */
     size_t error_code;           /* int32_t: error code of the last exception */
     size_t exception_is_int;     /* int32_t: 1 when raised by INT n/INT3/INTO */
     size_t old_exception;        /* int32_t: -1 = none in flight */

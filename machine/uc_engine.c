@@ -1563,6 +1563,31 @@ static int ucv_inject(struct vcpu *v, uint8_t vector)
     return ucv_set_state(v, &s);
 }
 
+static bool ucv_can_inject_nmi(struct vcpu *v)
+{
+    struct ucv *e = eng(v);
+
+    if (save_blob(e) < 0)
+        return false;
+    return !(uc_blob_u32(e->L, e->ctx, e->L->hflags) & QHF_INHIBIT_IRQ) &&
+           !(uc_blob_u32(e->L, e->ctx, e->L->hflags2) & QHF2_NMI_MASK);
+}
+
+/* Through vector 2 as an external interrupt is (no error code, the gate's
+ * DPL not checked), then NMIs are blocked until the guest's next IRET:
+ * QEMU's own flag, which its IRET clears (calibrated in uc_blob.c). */
+static int ucv_inject_nmi(struct vcpu *v)
+{
+    struct ucv *e = eng(v);
+    int err = ucv_inject(v, EXC_NMI);
+
+    if (err < 0 || e->pending_shutdown[0] || save_blob(e) < 0)
+        return err;
+    uc_blob_set_u32(e->L, e->ctx, e->L->hflags2,
+                    uc_blob_u32(e->L, e->ctx, e->L->hflags2) | QHF2_NMI_MASK);
+    return uc_context_restore(e->uc, e->ctx) == UC_ERR_OK ? 0 : -VMS_ERR_ENGINE;
+}
+
 static void ucv_mem_written(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
     struct ucv *e = eng(v);
@@ -1699,6 +1724,8 @@ const struct vcpu_ops uc_vcpu_ops = {
     .set_state = ucv_set_state,
     .can_inject = ucv_can_inject,
     .inject = ucv_inject,
+    .can_inject_nmi = ucv_can_inject_nmi,
+    .inject_nmi = ucv_inject_nmi,
     .set_step = ucv_set_step,
     .set_debug = ucv_set_debug,
     .mem_written = ucv_mem_written,

@@ -100,6 +100,12 @@ struct vcpu_ops {
     bool (*can_inject)(struct vcpu *v);
     /* Deliver external interrupt @vector at this instruction boundary. */
     int (*inject)(struct vcpu *v, uint8_t vector);
+    /* NMI (SDM Vol. 3A 6.7.1): true when the guest takes one now (not
+     * while an NMI handler runs, i.e. until its IRET, nor in an STI/MOV SS
+     * shadow; IF does not matter); inject_nmi delivers it through vector 2
+     * and blocks further NMIs until the next IRET.  NULL: no NMIs. */
+    bool (*can_inject_nmi)(struct vcpu *v);
+    int (*inject_nmi)(struct vcpu *v);
     /* Enable or disable single-stepping: run() then ends with VEXIT_STEP
      * after each instruction. */
     int (*set_step)(struct vcpu *v, bool on);

@@ -340,6 +340,12 @@ bool vm_irq_pending(struct vcpu *v)
     return platform_irq_pending(v->vm->plat, v->index);
 }
 
+bool vm_nmi_ready(struct vcpu *v)
+{
+    return v->ops->inject_nmi && platform_nmi_pending(v->vm->plat, v->index) &&
+           v->ops->can_inject_nmi(v);
+}
+
 #define START_RESET ((0xF000ll << 16) | 0xFFF0)   /* F000:FFF0 */
 #define APIC_BASE_BSP (1u << 8)                   /* IA32_APIC_BASE.BSP */
 
@@ -415,12 +421,33 @@ static void sync_code(struct vcpu *v)
     }
 }
 
+/* An NMI before any maskable interrupt (SDM 6.9, priority 4 against 5). */
+static int inject_nmi(struct vcpu *v)
+{
+    struct cpu_state s;
+    int err = v->ops->get_state(v, &s);
+    if (err < 0)
+        return err;
+    platform_nmi_ack(v->vm->plat, v->index);
+    struct event e = { .kind = EV_INJECT, .vector = EXC_NMI, .rip = s.rip,
+                       .value = (uint64_t)IRQSRC_NMI };
+    snprintf(e.text, sizeof(e.text), "%s -> vector %d", irqsrc_names[IRQSRC_NMI], EXC_NMI);
+    err = v->ops->inject_nmi(v);
+    if (err < 0)
+        return err;
+    vm_note(v, &e);
+    v->halted = false;
+    return 1;
+}
+
 int vm_try_inject(struct vcpu *v)
 {
     int err = apply_start(v);
     if (err < 0)
         return err;
     sync_code(v);
+    if (v->runnable && vm_nmi_ready(v))
+        return inject_nmi(v);
     if (!v->runnable || !vm_irq_pending(v) || !v->ops->can_inject(v))
         return 0;
     if (v->ops->kernel_irqchip) {

@@ -129,6 +129,8 @@ void vm_note(struct vcpu *v, struct event *e);
  * or STARTUP to @v, and drops @v's translated code when another vCPU of
  * the VM ran since @v did (engines see only their own stores). */
 bool vm_irq_pending(struct vcpu *v);
+/* An NMI waits for @v and @v can take it now. */
+bool vm_nmi_ready(struct vcpu *v);
 int vm_try_inject(struct vcpu *v);
 
 /* The APIC bus delivered INIT to vCPU @cpu: an application processor

@@ -102,6 +102,7 @@ ap_entry32:
 	STUB	isr_pit, on_pit
 	STUB	isr_spurious, on_spurious
 	STUB	isr_other, on_other
+	STUB	isr_nmi, on_nmi
 
 	.data
 	.balign	8

@@ -39,6 +39,8 @@
 #define ICR_BUSY     0x1000
 #define ICR_ALL_BUT_SELF 0xC0000
 #define ICR_ALL      0x80000
+#define ICR_SELF     0x40000
+#define ICR_NMI      0x400		/* delivery mode NMI: the vector is ignored */
 #define TDCR_DIV1    0xB
 #define TDCR_DIV16   0x3
 
@@ -202,7 +204,7 @@ static struct gate idt[256];
 static struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idt_desc;
 
 extern void isr_timer(void), isr_ipi(void), isr_ipi_all(void), isr_pit(void),
-	isr_spurious(void), isr_other(void);
+	isr_spurious(void), isr_other(void), isr_nmi(void);
 
 static void set_gate(int v, void (*fn)(void))
 {
@@ -219,6 +221,7 @@ static void idt_init(void)
 	set_gate(V_IPI_ALL, isr_ipi_all);
 	set_gate(V_PIT, isr_pit);
 	set_gate(V_SPURIOUS, isr_spurious);
+	set_gate(2, isr_nmi);
 	idt_desc.limit = sizeof(idt) - 1;
 	idt_desc.base = (uint32_t)idt;
 }
@@ -266,6 +269,7 @@ void on_pit(void)
 	eoi();
 }
 void on_spurious(void) { }		/* no EOI for the spurious vector */
+
 void on_other(void)
 {
 	kprintf("cpu%u: unexpected interrupt\n", my_id());
@@ -301,6 +305,22 @@ static void send_ipi_quiet(uint32_t dest, uint32_t lo)
 {
 	lapic_w(LAPIC_ICRHI, dest << 24);
 	lapic[LAPIC_ICRLO / 4] = lo;
+}
+
+/* NMI (SDM Vol. 3A 6.7.1, 10.6.1): no EOI.  The boot CPU's first one sends
+ * another to itself from inside the handler: NMIs are blocked until this
+ * handler's IRET, so the count cannot move before it returns. */
+static volatile unsigned nmis[MAX_CPUS], nmi_inner;
+void on_nmi(void)
+{
+	unsigned i = idx();
+
+	if (++nmis[i] == 1 && i == 0) {
+		send_ipi_quiet(0, ICR_SELF | ICR_NMI);
+		for (int k = 0; k < 100; k++)
+			cpu_relax();
+		nmi_inner = nmis[0];
+	}
 }
 
 /* ---- application processors ---- */
@@ -391,8 +411,8 @@ void ap_main(void)
 	kprintf("cpu%u: 3 PIT interrupts through the I/O APIC\n", me);
 	stage = 7;
 	ap_run_shared_code(me);
-	for (;;)
-		sti_hlt();
+	for (;;)			/* only an NMI can wake it now */
+		__asm__ volatile("cli; hlt");
 }
 
 static void start_ap(unsigned i)
@@ -455,6 +475,27 @@ static void bsp_timer_oneshot(unsigned me)
 		me, TICKS, a);
 }
 
+/* A self NMI with interrupts off, then one to each application processor,
+ * halted with interrupts off (only an NMI, INIT or SMI wakes it). */
+static void bsp_nmi(unsigned me)
+{
+	__asm__ volatile("cli");
+	send_ipi_quiet(0, ICR_SELF | ICR_NMI);
+	while (nmis[me] < 2)
+		cpu_relax();
+	kprintf("cpu%u: self NMI taken with interrupts off; one sent from its handler waited "
+		"for its IRET (%u NMIs, %u seen inside)\n", me, nmis[me], nmi_inner);
+	for (unsigned i = 0; i < mp.ncpu; i++) {
+		if ((int)i == mp.bsp)
+			continue;
+		unsigned id = mp.apic_id[i];
+		send_ipi_quiet(id, ICR_NMI);
+		while (nmis[id % MAX_CPUS] == 0)
+			cpu_relax();
+		kprintf("cpu%u: NMI -> cpu%u, halted with interrupts off: taken\n", me, id);
+	}
+}
+
 static void print_mp(void)
 {
 	kprintf("mp: %u processors:", mp.ncpu);
@@ -503,6 +544,7 @@ void bsp_main(void)
 	}
 	(void)last;
 	bsp_timer_oneshot(me);
+	bsp_nmi(me);
 	kprintf("smp: %u application processor%s started, done\n", started,
 		started == 1 ? "" : "s");
 	outb(DEBUG_EXIT_PORT, failed ? EXIT_FAIL : EXIT_OK);

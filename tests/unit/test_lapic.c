@@ -484,6 +484,32 @@ static void test_lowest_priority(void **state)
     assert_false(has_irr(&f->l[2], 0x70));
 }
 
+/* NMI mode (10.6.1): the vector is ignored, the APIC may be software-
+ * disabled, a second NMI before the first is taken is the same one, and a
+ * CPU waiting for STARTUP holds it (8.4.1). */
+static void test_nmi_ipi(void **state)
+{
+    struct fixture *f = *state;
+
+    wr(&f->l[0], LAPIC_SVR, 0xFF);                          /* software-disabled */
+    send(&f->l[0], 0, (APIC_SH_SELF << APIC_SH_SHIFT) | 0x400 | 0x33);
+    assert_true(lapic_nmi_pending(&f->l[0]));
+    assert_false(has_irr(&f->l[0], 0x33));
+    assert_false(lapic_pending(&f->l[0]));
+    assert_true(f->kicks[0] > 0);
+    send(&f->l[0], 0, (APIC_SH_SELF << APIC_SH_SHIFT) | 0x400);
+    lapic_nmi_ack(&f->l[0]);
+    assert_false(lapic_nmi_pending(&f->l[0]));              /* one NMI, not two */
+    /* to AP 1, still waiting for STARTUP: held */
+    send(&f->l[0], 1, 0x400);
+    assert_true(f->l[1].nmi_pending);
+    assert_false(lapic_nmi_pending(&f->l[1]));
+    f->l[1].wait_sipi = false;
+    assert_true(lapic_nmi_pending(&f->l[1]));
+    lapic_reset(&f->l[1]);                                  /* INIT drops it */
+    assert_false(lapic_nmi_pending(&f->l[1]));
+}
+
 /* ---- INIT / STARTUP (SDM Vol. 3A 8.4.4, 10.6.1) ---- */
 
 static void test_init_sipi_sequence(void **state)
@@ -575,7 +601,7 @@ int main(void)
         T(test_timer_periodic),
         T(test_timer_divide_change_keeps_count),
         T(test_timer_tiny_period_is_bounded),
-        T(test_fixed_ipi_physical),
+        T(test_fixed_ipi_physical), T(test_nmi_ipi),
         T(test_fixed_ipi_shorthands),
         T(test_fixed_ipi_logical),
         T(test_lowest_priority),

@@ -1014,6 +1014,39 @@ static void test_inject(void **state)
     assert_int_equal(ex.executed, 2002 - 11 + 3);
 }
 
+/* NMI (SDM 6.7.1): taken with IF=0 through vector 2, then blocked until
+ * the handler's IRET (QEMU's flag, which its IRETQ clears). */
+static void test_nmi(void **state)
+{
+    struct fx *f = *state;
+    struct cpu_state s;
+
+    long_state(f, &s, 0);
+    LOADG(f, LOAD, g_loop);
+    LOADG(f, 0xA000, g_hiret);
+    gate64(f, EXC_NMI, 0xA000, 0);
+    s.rflags &= ~(uint64_t)RFLAGS_IF;
+    set(f, &s);
+    run(f, 11);
+    assert_false(uc_vcpu_ops.can_inject(&f->v));
+    assert_true(uc_vcpu_ops.can_inject_nmi(&f->v));
+    get(f, &s);
+    uint64_t at = s.rip;
+    assert_int_equal(uc_vcpu_ops.inject_nmi(&f->v), 0);
+    assert_false(uc_vcpu_ops.can_inject_nmi(&f->v));     /* in the handler */
+    get(f, &s);
+    assert_int_equal(s.rip, 0xA000);
+    run(f, 2);                                           /* mov, out */
+    assert_false(uc_vcpu_ops.can_inject_nmi(&f->v));
+    run(f, 1);                                           /* iretq */
+    get(f, &s);
+    assert_int_equal(s.rip, at);
+    assert_true(uc_vcpu_ops.can_inject_nmi(&f->v));
+    struct vcpu_exit ex = run(f, 1000000);
+    assert_int_equal(ex.kind, VEXIT_HLT);
+    expect_io(f, 0, 0x8C, at, 4, true);
+}
+
 static void test_kick(void **state)
 {
     struct fx *f = *state;
@@ -1044,7 +1077,7 @@ int main(void)
         T(test_budget_through_interrupts), T(test_implicit_supervisor), T(test_ring3_tss),
         T(test_tr_reads_busy), T(test_syscall_sysret),
         T(test_sysenter_sysexit), T(test_triple_fault), T(test_coherence),
-        T(test_misc), T(test_rdtsc_deterministic), T(test_inject), T(test_kick),
+        T(test_misc), T(test_rdtsc_deterministic), T(test_inject), T(test_nmi), T(test_kick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
