@@ -29,10 +29,13 @@ ok()   { echo "ok: $*"; }
 # Each vCPU's events in stream order, one vCPU after the other: how the
 # vCPUs of an SMP guest interleave depends on when each was scheduled
 # (host time on KVM), what each one does must not.
+# An NMI's RIP is not compared: vmscope hands an NMI to KVM (KVM_NMI) at
+# once, and KVM delivers it when the guest can take one (after the running
+# NMI handler's IRET), where Unicorn's event is at the delivery itself.
 io_events() {
     sed -n -E -e 's/.*"kind":"(pio|mmio)".*"vcpu":([0-9]+).*"addr":([0-9]+),"size":([0-9]+),"dir":"([a-z]+)","value":([0-9]+).*/cpu\2 \1 \3 \4 \5 \6/p' \
         -e 's/.*"kind":"inject".*"vcpu":([0-9]+).*"rip":([0-9]+),"vector":([0-9]+).*/cpu\1 inject \3 at \2/p' "$1" |
-        sort -s -k1,1
+        sed -E 's/ inject 2 at [0-9]+$/ inject 2 (nmi)/' | sort -s -k1,1
 }
 
 image_of() {   # image_of NAME
