@@ -28,6 +28,8 @@ struct hv_config {
     unsigned npcpu;
     uint64_t quantum;                  /* virtual ns; 0: default */
     const struct sched_ops *policy;    /* NULL: round-robin */
+    bool exact_slices;                 /* every slice one quantum, even for a
+                                          lone vCPU (tests counting rounds) */
 };
 
 struct hv {
@@ -36,6 +38,7 @@ struct hv {
     unsigned npcpu;
     uint64_t now;                      /* host virtual time, ns */
     uint64_t rounds;
+    bool exact_slices;
     struct sched sched;
     struct evstream ev;
     volatile sig_atomic_t stop;        /* set by a signal handler or the UI */

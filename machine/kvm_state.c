@@ -236,7 +236,12 @@ bool kvm_state_lapic_timer_armed(const struct kvm_lapic_state *l)
         return false;
     if (((lvtt >> LVT_TIMER_MODE_SHIFT) & 3u) == LVT_TIMER_TSC_DEADLINE)
         return true;
-    return lapic_reg(l, LAPIC_TIMER_CCR) != 0;
+    /* Programmed, not only counting: a one-shot that expired a moment ago
+     * reads a count of 0 before KVM has raised its interrupt (it does so
+     * when the vCPU next enters), and parking the vCPU then loses the
+     * wake-up.  A guest that once used a one-shot and then halts for good
+     * is therefore not declared stuck; it sleeps in KVM. */
+    return lapic_reg(l, LAPIC_TIMER_ICR) != 0 || lapic_reg(l, LAPIC_TIMER_CCR) != 0;
 }
 
 /* Any vector requested and not yet delivered (IRR, 8 registers of 32 bits

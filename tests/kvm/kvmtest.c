@@ -159,7 +159,7 @@ static struct vm *boot(struct hv *hv, const char *name, const struct vcpu_ops *e
 
 static struct hv *new_hv(uint64_t quantum)
 {
-    struct hv_config hc = { .npcpu = 1, .quantum = quantum };
+    struct hv_config hc = { .npcpu = 1, .quantum = quantum, .exact_slices = true };
     struct hv *hv;
 
     return hv_create(&hv, &hc) < 0 ? NULL : hv;

@@ -286,7 +286,10 @@ static void test_lapic_wake_sources(void **state)
     lapic_set(&l, LAPIC_LVT_BASE, 0x30);
     assert_true(kvm_state_lapic_timer_armed(&l));           /* counting */
     lapic_set(&l, LAPIC_TIMER_CCR, 0);
-    assert_false(kvm_state_lapic_timer_armed(&l));          /* one-shot, expired */
+    assert_false(kvm_state_lapic_timer_armed(&l));          /* never programmed */
+    lapic_set(&l, LAPIC_TIMER_ICR, 500000);
+    assert_true(kvm_state_lapic_timer_armed(&l));           /* one-shot, just expired */
+    lapic_set(&l, LAPIC_TIMER_ICR, 0);
     lapic_set(&l, LAPIC_LVT_BASE, (2u << 17) | 0x30);
     assert_true(kvm_state_lapic_timer_armed(&l));           /* TSC deadline */
 
