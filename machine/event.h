@@ -120,11 +120,10 @@ size_t ev_format_json(char *out, const struct event *e);
  * but for seq and time, as when a guest polls a port, copies those bytes.
  * Zero it before use; ~20 KiB, so not on a small stack. */
 #define EV_JMEMO 16u
-#define EV_JTAIL_MAX EV_JSON_MAX
 struct ev_jmemo {
     struct event ev;
     uint16_t len;                 /* 0: empty */
-    char tail[EV_JTAIL_MAX];
+    char tail[EV_JSON_MAX];
 };
 struct ev_jwriter {
     uint64_t seq;                 /* the last line's */

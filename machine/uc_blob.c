@@ -578,7 +578,7 @@ static const uint8_t probe_iret_code[] = {
 static int cal_hflags2(struct uc_blob_layout *L)
 {
     const size_t off = L->hflags + 4;
-    struct probe p;
+    struct probe p = { 0 };       /* probe_close() is safe before probe_open() */
     void *b16 = NULL;
     int ok = 0;
 
