@@ -908,6 +908,9 @@ int loader_load_buf(struct gmem *mem, const char *name, const uint8_t *buf,
     if (err == 0 && opts && opts->nmods && !ld->mod_table)
         err = bad(ld, "modules are for a multiboot or ELF64 kernel, not a %s image",
                   image_kind_name(out->kind));
+    if (err == 0 && opts && (opts->args || opts->cmdline) && !ld->cmd[0])
+        err = bad(ld, "a command line is for a multiboot or ELF64 kernel, not a %s image",
+                  image_kind_name(out->kind));
     free(ld);
     if (err < 0) {
         load_result_fini(out);

@@ -605,6 +605,9 @@ static void test_multiboot_modules(void **state)
     f->img[510] = 0x55, f->img[511] = 0xAA;
     o = (struct load_opts){ .mods = m, .nmods = 1 };
     expect_fail(f, 512, &o, -VMS_ERR_BADIMAGE, "modules are for a multiboot or ELF64 kernel");
+    /* nor a command line, which it would never see */
+    o = (struct load_opts){ .args = "console=com1" };
+    expect_fail(f, 512, &o, -VMS_ERR_BADIMAGE, "a command line is for a multiboot or ELF64");
 }
 
 static void test_multiboot_aout_kludge(void **state)
