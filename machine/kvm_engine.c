@@ -116,6 +116,7 @@ struct kv {
     struct kv_dr dr[KVM_NDR];
     bool resume_break;        /* stopped at a breakpoint: step over it */
     bool was_halted;          /* --kvm-irqchip: the last run ended halted */
+    bool halt_seen;           /* ... the last slice ended halted, not reported */
     uint64_t break_rip, break_lin;
     struct kvm_engine_stats st;
 };
@@ -973,6 +974,9 @@ static void check_halted(struct kv *k, struct vcpu_exit *ex)
     struct kvm_regs r;
     struct kvm_lapic_state l;
 
+    bool seen = k->halt_seen;
+
+    k->halt_seen = false;
     if (!k->ctx->irqchip || ex->kind != VEXIT_BUDGET)
         return;
     if (ioctl(k->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
@@ -983,6 +987,17 @@ static void check_halted(struct kv *k, struct vcpu_exit *ex)
         (ioctl(k->fd, KVM_GET_LAPIC, &l) < 0 || kvm_state_lapic_timer_armed(&l) ||
          kvm_state_lapic_irr_pending(&l)))
         return;
+    /* Only the second time in a row: an interrupt KVM has not yet raised
+     * (a timer that expired just now is raised when the vCPU next enters
+     * KVM_RUN) shows in no register, and a parked vCPU would lose its
+     * wake-up.  One more short slice lets KVM take it.  Nested under load,
+     * the smp scenario's one-shot ticks still timed out now and then with
+     * this rule alone and with the programmed-timer rule alone; with both
+     * it has passed every run since. */
+    if (!seen) {
+        k->halt_seen = true;
+        return;
+    }
     k->ctx->wake &= ~(1u << k->v->index);
     ex->kind = VEXIT_HLT;
     ex->rip = r.rip;
